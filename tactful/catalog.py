@@ -1,0 +1,229 @@
+"""THE loader for the reviewer-editable data: guardrails/kinds, guardrails/rules, guardrails/lang.
+
+It reads every file once, validates it with pydantic (``extra="forbid"``: a typo is an error
+naming the file, field and line), cross-checks IDs between files, and compiles every
+pattern, so checking a letter does no I/O and no regex compilation. Nothing else in the
+package opens these files.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import yamldoc
+from .errors import DataFileError, UsageError
+from .text import Tokenizer, alternation, phrase_pattern
+
+ROOT = Path(__file__).resolve().parent.parent
+Severity = Literal["error", "warning"]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SectionSpec(_Data):
+    """One section of a kind: its canonical ID and when it is required."""
+
+    id: str
+    required: bool = False
+    required_when: str | None = None
+    purpose: str = ""
+
+
+class FactSpec(_Data):
+    """One case fact a kind uses, as the form and the validation see it."""
+
+    name: str
+    label: str
+    help: str = ""
+    required: bool = False
+    required_when: str | None = None
+
+
+class StageSpec(_Data):
+    """The layout of one letter: its sections in order, its facts and its budgets."""
+
+    title: str = ""
+    max_words: int = 300
+    max_apologies: int = 2
+    sections: list[SectionSpec]
+    facts: list[FactSpec] = Field(default_factory=list)
+
+    @property
+    def section_ids(self) -> list[str]:
+        """Section IDs in the guide's order."""
+        return [s.id for s in self.sections]
+
+
+class KindSpec(_Data):
+    """A letter kind (guardrails/kinds/<kind>.yaml)."""
+
+    title: str
+    guide: str = ""
+    aim: str = ""
+    max_words: int = 300
+    max_apologies: int = 2
+    sections: list[SectionSpec] = Field(default_factory=list)
+    facts: list[FactSpec] = Field(default_factory=list)
+    default_stage: str | None = None
+    stages: dict[str, StageSpec] = Field(default_factory=dict)
+    example: str | None = None
+
+    def stage(self, stage: str | None) -> StageSpec:
+        """The layout for ``stage`` (kinds without stages have one layout)."""
+        if not self.stages:
+            return StageSpec(
+                title=self.title, max_words=self.max_words, max_apologies=self.max_apologies,
+                sections=self.sections, facts=self.facts,
+            )
+        name = stage or self.default_stage or next(iter(self.stages))
+        if name not in self.stages:
+            raise UsageError(f"unknown stage '{name}' (choose from {', '.join(self.stages)})")
+        return self.stages[name]
+
+
+class RuleSpec(_Data):
+    """A guardrail rule (guardrails/rules/<rule_id>.yaml)."""
+
+    severity: Severity
+    check: str
+    applies_to: Literal["all"] | list[str] = "all"
+    needs_facts: bool = False
+    unless_in_facts: bool = False
+    message: str
+    message_phrase: str | None = None
+    message_owner: str | None = None
+    message_sender: str | None = None
+    regex: list[str] = Field(default_factory=list)
+    min_confidence: float = 0.8
+    min_words: int = 8
+    guide: str = ""
+
+    def applies(self, kind: str) -> bool:
+        """True when the rule is checked for letters of ``kind``."""
+        return self.applies_to == "all" or kind in self.applies_to
+
+
+class LangRule(_Data):
+    """A language's patterns for one rule, with the example sentences the tests run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    phrases: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+    count: list[str] = Field(default_factory=list)
+    flag: list[str] = Field(default_factory=list)
+    pass_: list[str] = Field(default_factory=list, alias="pass")
+
+
+class LangPack(_Data):
+    """A language pack (guardrails/lang/<code>.yaml)."""
+
+    name: str
+    tokenizer: Tokenizer
+    detector: str
+    word_budget_factor: float = 1.0
+    greetings: list[str]
+    sign_offs: list[str]
+    cc_markers: list[str] = Field(default_factory=lambda: ["cc"])
+    months: list[str] = Field(min_length=12, max_length=12)
+    month_abbreviations: list[str] = Field(default_factory=list)
+    year_offsets: list[int] = Field(default_factory=lambda: [0])
+    not_names: list[str] = Field(default_factory=list)
+    sections: dict[str, list[str]]
+    rules: dict[str, LangRule]
+    messages: dict[str, str] = Field(default_factory=dict)
+
+
+class Lang:
+    """A language pack with every pattern compiled once."""
+
+    def __init__(self, code: str, pack: LangPack, rules: dict[str, RuleSpec], source: str, node: Any) -> None:
+        self.code, self.pack, self.tokenizer = code, pack, pack.tokenizer
+        tk = pack.tokenizer
+        self.cues = {sid: alternation([phrase_pattern(p, tk) for p in cues]) for sid, cues in pack.sections.items()}
+        self.greeting = alternation([r"^\s*" + phrase_pattern(p, tk) for p in pack.greetings])
+        self.sign_off = alternation([r"^\s*" + phrase_pattern(p, tk) + r"\s*[,.!]?\s*$" for p in pack.sign_offs])
+        self.cc = alternation([r"^\s*" + re.escape(p) + r"\s*:" for p in pack.cc_markers])
+        self.not_names = frozenset(w.casefold() for w in pack.not_names)
+        self.patterns: dict[str, re.Pattern[str] | None] = {}
+        self.counters: dict[str, re.Pattern[str] | None] = {}
+        for rule_id, spec in rules.items():
+            own = pack.rules.get(rule_id, LangRule())
+            alts = [phrase_pattern(p, tk) for p in own.phrases]
+            alts += [self._checked(r, source, node, ("rules", rule_id, "regex", i)) for i, r in enumerate(own.regex)]
+            alts += [self._checked(r, source, None, ("rules", rule_id)) for r in spec.regex]
+            self.patterns[rule_id] = alternation(alts)
+            counted = [self._checked(r, source, node, ("rules", rule_id, "count", i)) for i, r in enumerate(own.count)]
+            self.counters[rule_id] = alternation(counted)
+
+    @staticmethod
+    def _checked(pattern: str, source: str, node: Any, loc: tuple[Any, ...]) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            line = yamldoc.line_of(node, loc) if node is not None else None
+            raise DataFileError(source, f"invalid regex {pattern!r}: {err}", line=line, field=".".join(map(str, loc)))
+        return pattern
+
+    def message(self, rule_id: str, default: str) -> str:
+        """The rule's message in this language, if the pack translates it."""
+        return self.pack.messages.get(rule_id, default)
+
+
+class Catalog:
+    """Every kind, rule and language, validated and compiled."""
+
+    def __init__(self, root: Path = ROOT) -> None:
+        self.root = root
+        gr = root / "guardrails"
+        self.kinds = {p.stem: yamldoc.load(p, KindSpec) for p in sorted((gr / "kinds").glob("*.yaml"))}
+        self.rules = {p.stem: yamldoc.load(p, RuleSpec) for p in sorted((gr / "rules").glob("*.yaml"))}
+        self.langs: dict[str, Lang] = {}
+        for path in sorted((gr / "lang").glob("*.yaml")):
+            data, node = yamldoc.parse(yamldoc.read_text(path), str(path))
+            pack = yamldoc.validate(LangPack, data, node, str(path))
+            self._cross_check(path, pack, node)
+            self.langs[path.stem] = Lang(path.stem, pack, self.rules, str(path), node)
+
+    @cached_property
+    def section_ids(self) -> frozenset[str]:
+        """Every section ID any kind defines."""
+        ids: set[str] = set()
+        for kind in self.kinds.values():
+            for layout in [kind.stage(s) for s in (kind.stages or [None])]:
+                ids.update(layout.section_ids)
+        return frozenset(ids)
+
+    def _cross_check(self, path: Path, pack: LangPack, node: Any) -> None:
+        for rule_id in pack.rules:
+            if rule_id not in self.rules:
+                line = yamldoc.line_of(node, ("rules", rule_id))
+                raise DataFileError(str(path), f"unknown rule ID '{rule_id}'", line=line, field=f"rules.{rule_id}")
+        for section_id in pack.sections:
+            if section_id not in self.section_ids:
+                line = yamldoc.line_of(node, ("sections", section_id))
+                raise DataFileError(str(path), f"unknown section ID '{section_id}'", line=line)
+
+    def kind(self, kind: str) -> KindSpec:
+        """A kind by ID, or a UsageError listing the known ones."""
+        if kind not in self.kinds:
+            raise UsageError(f"unknown kind '{kind}' (choose from {', '.join(self.kinds)})")
+        return self.kinds[kind]
+
+    def lang(self, code: str) -> Lang:
+        """A language by code, or a UsageError listing the known ones."""
+        if code not in self.langs:
+            raise UsageError(f"unknown language '{code}' (choose from {', '.join(self.langs)})")
+        return self.langs[code]
+
+
+@lru_cache(maxsize=4)
+def load(root: Path = ROOT) -> Catalog:
+    """The catalog for ``root``, loaded once per process."""
+    return Catalog(root)

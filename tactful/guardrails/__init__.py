@@ -1,0 +1,59 @@
+"""The one rule engine: ``check(letter, kind=..., lang=...) -> Verdict``.
+
+Violations are values; severity decides pass. The checker is a pure function of the
+letter, kind, stage, language, facts and the catalog (no I/O), so the drafting layer, the
+repair loop, the eval suite, the app and ``tactful check`` all judge letters the same way.
+A structured ``Letter`` brings its own sections; a plain string is located first (see
+``sections.py``). Rules that need facts are skipped, and listed in ``Verdict.skipped``,
+when no facts are given.
+"""
+
+from __future__ import annotations
+
+from ..catalog import Catalog, load
+from ..letter import Facts, Letter
+from . import grounding, language, phrases, structure  # noqa: F401  (register the check kinds)
+from .doc import Doc
+from .registry import CHECKS
+from .sections import from_letter, locate
+from ..text import nfc
+from .verdict import SectionHit, Verdict, Violation
+
+__all__ = ["SectionHit", "Verdict", "Violation", "check"]
+
+
+def check(
+    letter: Letter | str,
+    *,
+    kind: str,
+    lang: str,
+    stage: str | None = None,
+    facts: Facts | None = None,
+    catalog: Catalog | None = None,
+) -> Verdict:
+    """Judge one letter against its kind's guide and every rule for its language."""
+    catalog = catalog or load()
+    kind_spec = catalog.kind(kind)
+    layout = kind_spec.stage(stage)
+    stage_name = (stage or kind_spec.default_stage) if kind_spec.stages else None
+    text = letter.text if isinstance(letter, Letter) else nfc(letter).replace("\r\n", "\n")
+    doc = Doc(text=text, catalog=catalog, lang=catalog.lang(lang), kind=kind, layout=layout, facts=facts)
+    if isinstance(letter, Letter):
+        from_letter(doc, letter)
+    else:
+        locate(doc)
+    violations: list[Violation] = []
+    skipped: list[str] = []
+    for rule_id, rule in catalog.rules.items():
+        if not rule.applies(kind):
+            continue
+        if rule.needs_facts and facts is None:
+            skipped.append(rule_id)
+            continue
+        violations.extend(CHECKS[rule.check](doc, rule_id, rule))
+    if facts is None and any(s.required_when for s in layout.sections):
+        skipped.append("missing_section (sections required only by facts)")
+    violations.sort(key=lambda v: (v.span[0] if v.span else -1, v.rule))
+    hits = [SectionHit(id=s.id, present=s.id in doc.sections, span=doc.span_of(s.id)) for s in layout.sections]
+    return Verdict(kind=kind, lang=lang, stage=stage_name, text=text, sections=hits,
+                   violations=violations, skipped=skipped)

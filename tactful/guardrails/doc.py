@@ -1,0 +1,48 @@
+"""The letter as the checks see it: its text, a same-length normalised view, and where each part is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..catalog import Catalog, Lang, RuleSpec, StageSpec
+from ..letter import Facts
+from ..text import normalise
+from .verdict import Span, Violation
+
+
+@dataclass
+class Doc:
+    """Everything a check needs; built once per letter."""
+
+    text: str
+    catalog: Catalog
+    lang: Lang
+    kind: str
+    layout: StageSpec
+    facts: Facts | None
+    sections: dict[str, list[Span]] = field(default_factory=dict)
+    greeting: Span | None = None
+    sign_off: Span | None = None
+    norm: str = ""
+
+    def __post_init__(self) -> None:
+        self.norm = normalise(self.text)
+
+    def span_of(self, section_id: str) -> Span | None:
+        """The span from the section's first part to its last, if present."""
+        parts = self.sections.get(section_id)
+        return (parts[0][0], parts[-1][1]) if parts else None
+
+    def section_at(self, pos: int) -> str | None:
+        """The section containing character ``pos``."""
+        for section_id, parts in self.sections.items():
+            if any(start <= pos < end for start, end in parts):
+                return section_id
+        return None
+
+    def violation(self, rule_id: str, rule: RuleSpec, message: str, span: Span | None,
+                  section: str | None = None) -> Violation:
+        """A violation of ``rule`` at ``span`` (its section found from the span when not given)."""
+        if section is None and span is not None:
+            section = self.section_at(span[0])
+        return Violation(rule=rule_id, severity=rule.severity, message=message, section=section, span=span)

@@ -1,0 +1,186 @@
+"""``ungrounded_detail``: numbers, amounts, dates, phones, e-mails, URLs and names must come from the facts.
+
+Both sides are reduced to comparable keys before comparing: phone numbers to their digits
+("888-555-4848" = "888 555 4848"), dates to (year, month, day) whatever the spelling
+("3 December 2026" = "2026-12-03" = "3 ธันวาคม 2569" in the Buddhist era), numbers to a
+canonical decimal ("1,200.00" = "1200"), Thai and Bengali digits to ASCII (``normalise``
+already did that). Names are checked in Latin script only, word by word: every capitalised
+word of a name inside a sentence must be a word of the facts (or a pack's ``not_names``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..catalog import Lang, RuleSpec
+from ..letter import Facts
+from .doc import Doc
+from .registry import check_kind
+from ..text import normalise
+from .verdict import Span, Violation
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+URL = re.compile(r"(?:https?://|www\.)[^\s<>()\"']+[^\s<>()\"'.,;:!?]")
+ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+NUM_DATE = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})(?![\d/.])")
+PHONE = re.compile(r"(?<![\w+])\+?\d(?:[\d ().-]{5,}\d)(?!\w)")
+NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\d])")
+NAME = re.compile(r"(?<![\w'])[A-Z][a-zà-ÿA-Z'-]+(?:\s+(?:(?:de|del|la|van|von|bin|binti|da|di)\s+)?[A-Z][a-zà-ÿA-Z'-]+)*")
+AFTER_SENTENCE_END = re.compile(r"[.!?।:;\n\"“(]\s*$")
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A checkable detail found in text."""
+
+    what: str
+    key: str
+    span: Span
+
+
+class FactKeys:
+    """The comparable keys of every detail in the case facts."""
+
+    def __init__(self, facts: Facts, lang: Lang) -> None:
+        text = normalise("\n".join(facts.strings()))
+        self.keys: set[str] = set()
+        for detail in details(text, lang, names=False):
+            for key in detail.key.split("|"):
+                self.keys.add(key)
+                if detail.what == "date":  # "2026" or "3" alone is grounded by the date 2026-12-03
+                    self.keys.update(part for part in key.split("-") if part != "0")
+        self.words = {w.casefold().removesuffix("'s") for w in re.findall(r"[\w'-]+", text)}
+        digits = re.sub(r"\D", "", text)
+        self.digit_runs = {re.sub(r"\D", "", m.group()) for m in PHONE.finditer(text)}
+        self.digits = digits
+
+    def grounded(self, detail: Detail, lang: Lang) -> bool:
+        """True when the facts contain the detail."""
+        if detail.what == "name":
+            months = _month_names(lang)
+            return all(w in self.words or w in lang.not_names or w in months for w in detail.key.split())
+        if detail.what == "phone number":
+            return detail.key in self.digit_runs or detail.key in self.digits
+        return detail.key in self.keys
+
+
+def _month_names(lang: Lang) -> dict[str, int]:
+    table: dict[str, int] = {}
+    for names in (lang.pack.months, lang.pack.month_abbreviations):
+        for i, name in enumerate(names):
+            table[name.casefold()] = i + 1
+    return table
+
+
+def _date_pattern(lang: Lang) -> re.Pattern[str]:
+    names = sorted(_month_names(lang), key=len, reverse=True)
+    month = "(" + "|".join(re.escape(n) for n in names) + r")\.?"
+    day = r"(\d{1,2})(?:st|nd|rd|th)?"
+    year = r"(\d{4})"
+    return re.compile(
+        rf"(?:{day}\s*(?:de\s+)?{month}(?:,?\s*(?:de\s+|del\s+|พ\.ศ\.\s*|ค\.ศ\.\s*)?{year})?"
+        rf"|{month}\s+{day}(?:,?\s*{year})?)",
+        re.IGNORECASE,
+    )
+
+
+_DATE_CACHE: dict[str, tuple[re.Pattern[str], dict[str, int]]] = {}
+
+
+def _dates(text: str, lang: Lang) -> Iterator[Detail]:
+    if lang.code not in _DATE_CACHE:
+        _DATE_CACHE[lang.code] = (_date_pattern(lang), _month_names(lang))
+    pattern, months = _DATE_CACHE[lang.code]
+    for m in pattern.finditer(text):
+        day, mon, year = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(4), m.group(6))
+        month = months[mon.casefold().rstrip(".")]
+        years = [int(year) - off for off in lang.pack.year_offsets] if year else [0]
+        yield Detail("date", "|".join(f"{y}-{month}-{int(day)}" for y in years), m.span())
+    for m in ISO_DATE.finditer(text):
+        yield Detail("date", f"{int(m.group(1))}-{int(m.group(2))}-{int(m.group(3))}", m.span())
+    for m in NUM_DATE.finditer(text):
+        year = int(m.group(3)) + (2000 if len(m.group(3)) == 2 else 0)
+        yield Detail("date", f"{year}-{int(m.group(2))}-{int(m.group(1))}", m.span())
+
+
+def _number_key(raw: str) -> str:
+    raw = raw.strip(".,")
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", raw):
+        raw = raw.replace(",", "")
+    elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", raw):
+        raw = raw.replace(".", "").replace(",", ".")
+    else:
+        raw = raw.replace(",", ".")
+    whole, _, frac = raw.partition(".")
+    frac = frac.rstrip("0")
+    return (whole.lstrip("0") or "0") + (f".{frac}" if frac else "")
+
+
+def details(text: str, lang: Lang, *, names: bool = True) -> list[Detail]:
+    """Every checkable detail in ``text`` (already normalised), each span claimed once."""
+    found: list[Detail] = []
+    taken: list[Span] = []
+
+    def free(span: Span) -> bool:
+        return not any(s < span[1] and span[0] < e for s, e in taken)
+
+    def claim(detail: Detail) -> None:
+        if free(detail.span):
+            found.append(detail)
+            taken.append(detail.span)
+
+    for m in EMAIL.finditer(text):
+        claim(Detail("e-mail", m.group().casefold(), m.span()))
+    for m in URL.finditer(text):
+        claim(Detail("URL", m.group().casefold().removeprefix("https://").removeprefix("http://"), m.span()))
+    for d in _dates(text, lang):
+        claim(d)
+    for m in PHONE.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if len(digits) >= 7:
+            claim(Detail("phone number", digits, m.span()))
+    for m in NUMBER.finditer(text):
+        claim(Detail("number", _number_key(m.group()), m.span()))
+    if names:
+        for m in NAME.finditer(text):
+            before = text[max(0, m.start() - 6) : m.start()]
+            at_start = AFTER_SENTENCE_END.search(before) is not None or not text[: m.start()].strip()
+            if lang.tokenizer == "latin" and " " not in m.group() and at_start:
+                continue
+            words = [w.casefold().removesuffix("'s") for w in m.group().split()]
+            claim(Detail("name", " ".join(words), m.span()))
+    return found
+
+
+def date_keys(detail: Detail) -> list[str]:
+    """A date detail's alternative keys (one per year offset)."""
+    return detail.key.split("|")
+
+
+@check_kind("grounding")
+def grounding(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
+    """Every detail in the letter body must be found in the case facts."""
+    if doc.facts is None:
+        return []
+    facts = FactKeys(doc.facts, doc.lang)
+    fact_dates = {k for k in facts.keys if k.count("-") == 2}
+    out = []
+    for detail in details(doc.norm, doc.lang):
+        if detail.what == "date":
+            ok = any(_date_matches(k, fact_dates) for k in date_keys(detail))
+        else:
+            ok = facts.grounded(detail, doc.lang)
+        if not ok:
+            found = doc.text[detail.span[0] : detail.span[1]]
+            message = doc.lang.message(rule_id, rule.message).format(match=found, what=detail.what)
+            out.append(doc.violation(rule_id, rule, message, detail.span))
+    return out
+
+
+def _date_matches(key: str, fact_dates: set[str]) -> bool:
+    year, month, day = key.split("-")
+    if year != "0":
+        return key in fact_dates
+    return any(k.split("-")[1:] == [month, day] for k in fact_dates)

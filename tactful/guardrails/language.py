@@ -1,0 +1,56 @@
+"""``wrong_language``: the letter (and each longer section) must be in the requested language.
+
+Detection uses Lingua, restricted to the languages that have a pack, so it tells English,
+Spanish and Malay apart (all Latin script) as well as Thai and Bengali. The detector is
+built once, on first use, with its models preloaded.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from ..catalog import RuleSpec
+from .doc import Doc
+from .registry import check_kind
+from ..text import word_count
+from .verdict import Violation
+
+
+@lru_cache(maxsize=8)
+def _detector(names: tuple[str, ...]) -> Any:
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [getattr(Language, n) for n in names]
+    return LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+
+
+def detect(text: str, names: tuple[str, ...]) -> tuple[str, float]:
+    """The most likely language (Lingua name) of ``text`` among ``names``, with its confidence."""
+    values = _detector(names).compute_language_confidence_values(text)
+    if not values:
+        return "", 0.0
+    top = values[0]
+    return top.language.name, float(top.value)
+
+
+@check_kind("language")
+def language(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
+    """The whole letter, then each section long enough to judge, must read as the requested language."""
+    langs = doc.catalog.langs.values()
+    names = tuple(sorted({lang.pack.detector for lang in langs}))
+    by_detector = {lang.pack.detector: lang.pack.name for lang in langs}
+    expected = doc.lang.pack.detector
+    spans = [(None, (0, len(doc.text)))] + [(sid, doc.span_of(sid)) for sid in doc.sections]
+    for section, span in spans:
+        if span is None:
+            continue
+        text = doc.text[span[0] : span[1]]
+        if section is not None and word_count(text, doc.lang.tokenizer) < rule.min_words:
+            continue
+        found, confidence = detect(text, names)
+        if found and found != expected and confidence >= rule.min_confidence:
+            message = doc.lang.message(rule_id, rule.message).format(
+                found=by_detector.get(found, found.title()), expected=doc.lang.pack.name)
+            return [doc.violation(rule_id, rule, message, span, section=section)]
+    return []

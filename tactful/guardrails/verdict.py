@@ -1,0 +1,75 @@
+"""Result values of a check: violations are values, and severity decides whether a letter passes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Span = tuple[int, int]
+
+
+class Violation(BaseModel):
+    """One broken rule: its canonical ID, severity, a message for the writer, where it is."""
+
+    model_config = ConfigDict(frozen=True)
+    rule: str
+    severity: Literal["error", "warning"]
+    message: str
+    section: str | None = None
+    span: Span | None = None
+
+
+class SectionHit(BaseModel):
+    """Whether a section of the kind was found, and where."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    present: bool
+    span: Span | None = None
+
+
+class Verdict(BaseModel):
+    """The checker's report on one letter."""
+
+    kind: str
+    lang: str
+    stage: str | None = None
+    text: str
+    sections: list[SectionHit]
+    violations: list[Violation]
+    skipped: list[str] = []
+
+    @property
+    def passed(self) -> bool:
+        """A letter passes when it has no error-severity violation."""
+        return not any(v.severity == "error" for v in self.violations)
+
+    @property
+    def errors(self) -> list[Violation]:
+        """The violations that block the letter."""
+        return [v for v in self.violations if v.severity == "error"]
+
+    def failing_rules(self) -> list[str]:
+        """Rule IDs of the error-severity violations, sorted, without repeats."""
+        return sorted({v.rule for v in self.errors})
+
+    def to_json(self, file: str | None = None) -> dict[str, object]:
+        """The `tactful check --json` shape (a contract)."""
+        out: dict[str, object] = {"file": file} if file is not None else {}
+        out.update(
+            passed=self.passed,
+            kind=self.kind,
+            lang=self.lang,
+            sections=[{"id": s.id, "present": s.present, "span": list(s.span) if s.span else None} for s in self.sections],
+            violations=[
+                {"rule": v.rule, "severity": v.severity, "message": v.message, "section": v.section,
+                 "span": list(v.span) if v.span else None}
+                for v in self.violations
+            ],
+        )
+        if self.stage:
+            out["stage"] = self.stage
+        if self.skipped:
+            out["skipped"] = self.skipped
+        return out

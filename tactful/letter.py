@@ -1,0 +1,178 @@
+"""The shapes that flow through everything: the case file and the letter.
+
+The case file format is a contract (see README): it carries its own ``kind`` and ``lang``.
+A letter is a greeting, ordered sections keyed by GUIDELINES.md's canonical section IDs,
+and a sign-off; ``render`` turns it into plain text and remembers where each section is,
+so the checker reports spans in the same coordinates for structured and pasted letters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+LANGS = ("en", "es", "ms", "th", "bn")
+KINDS = ("bad_news", "complaint_reply", "win_back")
+TONES = ("neutral", "warm", "formal", "concise", "empathetic", "firm")
+STAGES = ("acknowledgement", "resolution")
+
+Lang = Literal["en", "es", "ms", "th", "bn"]
+Kind = Literal["bad_news", "complaint_reply", "win_back"]
+Tone = Literal["neutral", "warm", "formal", "concise", "empathetic", "firm"]
+Stage = Literal["acknowledgement", "resolution"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Person(_Strict):
+    """A named person; a plain string is accepted as the name."""
+
+    name: str = Field(min_length=1)
+    title: str | None = None
+    relationship: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+
+class Contact(_Strict):
+    """Someone the customer can be referred to."""
+
+    name: str = Field(min_length=1)
+    contact: str = Field(min_length=1)
+
+
+class Meeting(_Strict):
+    """A proposed call or meeting."""
+
+    date: dt.date
+    mode: str = "phone call"
+
+
+class Resolution(_Strict):
+    """What both sides agreed, and by when."""
+
+    action: str = Field(min_length=1)
+    timeframe: str = Field(min_length=1)
+
+
+class Facts(_Strict):
+    """The case facts; which ones a kind needs is data (guardrails/kinds/*.yaml)."""
+
+    company: str = Field(min_length=1)
+    sender: Person
+    customer: Person
+    what_happened: str | None = None
+    impact: str | None = None
+    our_fault: bool = False
+    offer: str | None = None
+    remedy: str | None = None
+    relationship_ending: bool = False
+    referral: Contact | None = None
+    prevention: str | None = None
+    meeting: Meeting | None = None
+    discussion: str | None = None
+    agreed_resolution: Resolution | None = None
+    people_involved: list[str] = Field(default_factory=list)
+    mission: str | None = None
+
+    @field_validator("people_involved", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    def strings(self) -> list[str]:
+        """Every text value in the facts, for grounding and data-block rendering."""
+        out: list[str] = []
+
+        def walk(value: Any) -> None:
+            if isinstance(value, BaseModel):
+                for item in value.__dict__.values():
+                    walk(item)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item)
+            elif isinstance(value, dt.date):
+                out.append(value.isoformat())
+            elif isinstance(value, str) and value:
+                out.append(value)
+
+        walk(self)
+        return out
+
+    def is_set(self, name: str) -> bool:
+        """True when a fact is given (a non-empty value, or a true flag)."""
+        value = getattr(self, name, None)
+        return bool(value)
+
+
+class CaseFile(_Strict):
+    """A case file: what to write, in which language and tone, from which facts."""
+
+    kind: Kind
+    lang: Lang
+    stage: Stage | None = None
+    tone: Tone = "neutral"
+    facts: Facts
+    expect: list[Any] = Field(default_factory=list)
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _stage_fits_kind(self) -> CaseFile:
+        if self.kind == "complaint_reply" and self.stage is None:
+            self.stage = "resolution"
+        if self.kind != "complaint_reply" and self.stage is not None:
+            raise ValueError(f"'stage' applies only to complaint_reply, not to {self.kind}")
+        return self
+
+
+SIGNATURE_IDS = frozenset({"signature", "owner_signature"})
+
+
+class Letter(_Strict):
+    """A letter as the drafting layer produces it: sections keyed by canonical IDs, in order."""
+
+    greeting: str = ""
+    sections: dict[str, str]
+    sign_off: str = ""
+
+    def render(self) -> tuple[str, dict[str, tuple[int, int]]]:
+        """Plain text of the letter and the character span of each section in it."""
+        parts: list[str] = []
+        spans: dict[str, tuple[int, int]] = {}
+        pos = 0
+
+        def add(text: str, section_id: str | None) -> None:
+            nonlocal pos
+            text = text.strip()
+            if not text:
+                return
+            if parts:
+                parts.append("\n\n")
+                pos += 2
+            if section_id:
+                spans[section_id] = (pos, pos + len(text))
+            parts.append(text)
+            pos += len(text)
+
+        add(self.greeting, None)
+        signed = False
+        for section_id, text in self.sections.items():
+            if section_id in SIGNATURE_IDS and not signed:
+                add(self.sign_off, None)
+                signed = True
+            add(text, section_id)
+        if not signed:
+            add(self.sign_off, None)
+        return "".join(parts), spans
+
+    @property
+    def text(self) -> str:
+        """The letter as plain text."""
+        return self.render()[0]

@@ -1,0 +1,88 @@
+"""Read YAML so that every error names the file, the field and the line.
+
+PyYAML's marks give the line of a syntax error; for a value that fails pydantic
+validation we walk the composed node tree along the error's ``loc`` to find the line
+of the offending field, so "facts.referral.contact: Field required" becomes
+"case.yaml, line 12: field 'facts.referral.contact': field required".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import DataFileError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_text(path: Path) -> str:
+    """File contents as UTF-8, or a DataFileError saying why not."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataFileError(str(path), "file not found") from None
+    except UnicodeDecodeError as err:
+        raise DataFileError(str(path), f"not UTF-8 text (byte {err.start})") from None
+    except OSError as err:
+        raise DataFileError(str(path), f"cannot be read ({err.strerror})") from None
+
+
+def parse(text: str, source: str) -> tuple[Any, yaml.Node | None]:
+    """Parsed YAML and its node tree, or a DataFileError with the line of the syntax error."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        line = mark.line + 1 if mark else None
+        raise DataFileError(source, f"invalid YAML: {err.problem}", line=line) from None
+    except yaml.YAMLError as err:
+        raise DataFileError(source, f"invalid YAML: {err}") from None
+    return data, node
+
+
+def line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """The 1-based line of the deepest node found along ``loc``."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == key), None)
+            if match is None:
+                match = next((k for k, _ in node.value if k.value == key), None)
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            break
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def validate(model: type[M], data: Any, node: yaml.Node | None, source: str, context: Any = None) -> M:
+    """``model`` built from ``data``, or a DataFileError naming the first bad field and its line."""
+    if not isinstance(data, dict):
+        raise DataFileError(source, "expected a mapping of fields at the top level", line=1)
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = tuple(first["loc"])
+        field = ".".join(str(p) for p in loc) or None
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling)"
+        elif first["type"] == "missing":
+            message = "field required"
+        raise DataFileError(source, message[0].lower() + message[1:], line=line_of(node, loc), field=field) from None
+
+
+def load(path: Path, model: type[M], context: Any = None) -> M:
+    """Read, parse and validate one YAML file into ``model``."""
+    data, node = parse(read_text(path), str(path))
+    return validate(model, data, node, str(path), context)

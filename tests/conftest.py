@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tactful.catalog import Catalog, load
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _scrub_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees a real key, endpoint or setting from the developer's shell."""
+    for name in list(os.environ):
+        if name.startswith(("OPENAI_", "TACTFUL_")):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load()
