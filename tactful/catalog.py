@@ -96,6 +96,7 @@ class RuleSpec(_Data):
     applies_to: Literal["all"] | list[str] = "all"
     needs_facts: bool = False
     unless_in_facts: bool = False
+    instruction: str = ""
     message: str
     message_phrase: str | None = None
     message_owner: str | None = None

@@ -172,6 +172,16 @@ class Letter(_Strict):
             add(self.sign_off, None)
         return "".join(parts), spans
 
+    def flat(self) -> dict[str, str]:
+        """The letter as the model writes it: one JSON key per part."""
+        return {"greeting": self.greeting, **self.sections, "sign_off": self.sign_off}
+
+    @classmethod
+    def from_flat(cls, data: dict[str, str], section_ids: list[str]) -> Letter:
+        """A letter from the model's JSON object; sections in ``section_ids`` order, empty ones dropped."""
+        sections = {sid: data[sid].strip() for sid in section_ids if str(data.get(sid) or "").strip()}
+        return cls(greeting=str(data.get("greeting") or ""), sections=sections, sign_off=str(data.get("sign_off") or ""))
+
     @property
     def text(self) -> str:
         """The letter as plain text."""

@@ -1,0 +1,102 @@
+"""The ``tactful`` command: ``check`` (and ``draft``, ``eval``), a second UI over the same functions.
+
+Exit codes are a contract: 0 every letter passes, 1 a letter has an error-severity
+violation (or a draft still fails after repairs), 2 bad usage or unreadable input,
+3 the model could not be reached or refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .catalog import load
+from .cases import load_case
+from .console import render_verdict
+from .errors import InputError, TactfulError, UsageError
+from .guardrails import check
+from .letter import KINDS, LANGS, Letter
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]  # argparse's signature is NoReturn
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = _Parser(prog="tactful", description="Draft and check difficult customer letters.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    chk = sub.add_parser("check", help="check letters against the guidelines of their kind")
+    chk.add_argument("files", nargs="+", metavar="LETTER_FILE", help="plain-text letter, or a JSON structured letter")
+    chk.add_argument("--kind", required=True, choices=KINDS)
+    chk.add_argument("--lang", required=True, choices=LANGS)
+    chk.add_argument("--stage", choices=["acknowledgement", "resolution"], help="complaint_reply only")
+    chk.add_argument("--facts", metavar="CASE_FILE", help="case file whose facts ground names, numbers and dates")
+    chk.add_argument("--json", action="store_true", help="one JSON object per letter, one per line")
+    from .drafting.cli import add_draft_parser
+
+    add_draft_parser(sub)
+    return parser
+
+
+def read_letter(path: str) -> Letter | str:
+    """A letter file: JSON with sections is a structured letter, anything else is plain text."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: not UTF-8 text (byte {err.start})") from None
+    except OSError as err:
+        raise InputError(f"{path}: cannot be read ({err.strerror})") from None
+    if path.endswith(".json"):
+        try:
+            return Letter.model_validate_json(text)
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise InputError(f"{path}: not a structured letter: {field or 'document'}: {first['msg']}") from None
+    return text
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """``tactful check``: judge each letter; exit 1 if any fails."""
+    if args.stage and args.kind != "complaint_reply":
+        raise UsageError("--stage applies only to --kind complaint_reply")
+    catalog = load()
+    facts = load_case(Path(args.facts), catalog).facts if args.facts else None
+    letters = [(path, read_letter(path)) for path in args.files]  # read all first: bad input exits 2
+    failed = False
+    for path, letter in letters:
+        verdict = check(letter, kind=args.kind, lang=args.lang, stage=args.stage, facts=facts, catalog=catalog)
+        failed |= not verdict.passed
+        if args.json:
+            print(json.dumps(verdict.to_json(path), ensure_ascii=False))
+        else:
+            print(render_verdict(verdict, path))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tactful`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return run_check(args)
+        from .drafting.cli import run_draft
+
+        return run_draft(args)
+    except TactfulError as err:
+        from .errors import ModelError
+
+        print(f"tactful: error: {err.message}", file=sys.stderr)
+        return EXIT_MODEL if isinstance(err, ModelError) else EXIT_USAGE

@@ -1,0 +1,55 @@
+"""Settings, read once at start-up and passed down (never ``os.environ`` deep in the code).
+
+Order of sources, highest first: explicit argument (a CLI flag or a field in the app's
+settings panel) > environment variable (which includes Streamlit's root-level secrets) >
+default. With no key and no base URL the provider is the built-in offline drafter: never
+an error. The API key is a ``SecretStr``: it is never logged, stored, exported or echoed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Provider = Literal["offline", "openai"]
+
+
+def _data_dir() -> Path:
+    import os
+
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tactful"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, from flags, the environment and defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="TACTFUL_", extra="ignore", populate_by_name=True)
+
+    api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("api_key", "OPENAI_API_KEY"))
+    base_url: str | None = Field(default=None, validation_alias=AliasChoices("base_url", "OPENAI_BASE_URL"))
+    provider: Provider | None = None
+    model: str = "gpt-4o-mini"
+    prompt_version: str = "v2"
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    max_retry_wait_s: float = Field(default=60.0, gt=0)
+    max_repairs: int = Field(default=2, ge=0, le=10)
+    token_budget: int = Field(default=16000, ge=500)
+    data_dir: Path = Field(default_factory=_data_dir)
+    db_path: Path | None = None
+
+    @property
+    def resolved_provider(self) -> Provider:
+        """The provider to use: as set, else ``openai`` when a key or base URL is set, else ``offline``."""
+        if self.provider:
+            return self.provider
+        return "openai" if (self.api_key or self.base_url) else "offline"
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL the model client talks to, for messages."""
+        return self.base_url or "https://api.openai.com/v1"

@@ -1,0 +1,35 @@
+"""Human-readable rendering of verdicts for the terminal."""
+
+from __future__ import annotations
+
+from .guardrails import Verdict
+
+MARK = {True: "✓", False: "✗"}
+
+
+def excerpt(text: str, span: tuple[int, int] | None, width: int = 70) -> str:
+    """The spanned text on one line, shortened to ``width``."""
+    if span is None:
+        return ""
+    piece = " ".join(text[span[0] : span[1]].split())
+    return piece if len(piece) <= width else piece[: width - 1] + "…"
+
+
+def render_verdict(verdict: Verdict, name: str) -> str:
+    """A short report: verdict line, sections found, then each violation with its text."""
+    head = "PASSED" if verdict.passed else "FAILED"
+    stage = f", {verdict.stage}" if verdict.stage else ""
+    errors = len(verdict.errors)
+    warnings = len(verdict.violations) - errors
+    lines = [f"{name}: {head} ({verdict.kind}{stage}, {verdict.lang}) - {errors} error(s), {warnings} warning(s)"]
+    lines.append("  sections: " + "  ".join(f"{MARK[s.present]} {s.id}" for s in verdict.sections))
+    for v in verdict.violations:
+        where = f" [{v.section}]" if v.section else ""
+        span = f" @{v.span[0]}-{v.span[1]}" if v.span else ""
+        lines.append(f"  {v.severity:<7} {v.rule}{where}{span}: {v.message}")
+        text = excerpt(verdict.text, v.span)
+        if text and v.rule not in {"too_long", "wrong_language"}:
+            lines.append(f"          “{text}”")
+    if verdict.skipped:
+        lines.append("  skipped (no --facts given): " + ", ".join(verdict.skipped))
+    return "\n".join(lines)

@@ -1,0 +1,132 @@
+"""The built-in offline drafter: a competent first draft from the case facts, with no model.
+
+It composes the letter section by section from the phrase bank of the case's language
+(``prompts/offline/<lang>.yaml``): one Jinja template per kind and section, which reads the
+facts and the tone. It goes through the same checker and repair loop as a model: no bypass.
+Facts are quoted as given, so it never invents a name, number or date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined, TemplateError, UndefinedError
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import yamldoc
+from ..catalog import ROOT, Catalog
+from ..errors import DataFileError
+from ..guardrails import Violation
+from ..letter import SIGNATURE_IDS, Letter
+from . import DraftRequest, OnDelta, Reply
+
+DIGITS = {"ascii": "0123456789", "thai": "๐๑๒๓๔๕๖๗๘๙", "bengali": "০১২৩৪৫৬৭৮৯"}
+
+
+class PhraseBank(BaseModel):
+    """One language's phrase bank for the offline drafter."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    sentence_end: str = "."
+    date_format: str = "{day} {month} {year}"
+    digits: str = "ascii"
+    year_offset: int = 0
+    greeting: str
+    sign_off: dict[str, str]
+    signature: str
+    sections: dict[str, dict[str, str]] = Field(description="kind -> section ID -> template")
+
+
+@lru_cache(maxsize=8)
+def load_bank(lang: str, root: Path = ROOT) -> PhraseBank:
+    """The phrase bank for ``lang``, validated."""
+    path = root / "prompts" / "offline" / f"{lang}.yaml"
+    return yamldoc.load(path, PhraseBank)
+
+
+class OfflineDrafter:
+    """Composes letters from phrase banks; deterministic and instant."""
+
+    provider = "offline"
+    model = "tactful-offline"
+
+    def draft(self, request: DraftRequest, on_delta: OnDelta | None = None) -> Reply:
+        """A letter composed from the facts, streamed section by section when asked."""
+        started = time.perf_counter()
+        letter = compose(request.case.kind, request.case.lang, request.catalog, request,
+                         tone=request.tone or request.case.tone)
+        if on_delta is not None:
+            for part in letter.text.split("\n\n"):
+                on_delta(part + "\n\n")
+        return Reply(letter=letter, latency_ms=(time.perf_counter() - started) * 1000)
+
+    def repair(self, request: DraftRequest, letter: Letter, violations: list[Violation],
+               failing: list[str]) -> Reply:
+        """The phrase bank has one wording per tone: a repair recomposes the failing parts."""
+        return self.draft(request)
+
+
+def _env(bank: PhraseBank, catalog: Catalog, lang: str) -> Environment:
+    env = Environment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)  # noqa: S701  (plain text)
+    months = catalog.lang(lang).pack.months
+    digits = DIGITS[bank.digits]
+
+    def localise(value: object) -> str:
+        return str(value).translate(str.maketrans("0123456789", digits))
+
+    def date(value: dt.date) -> str:
+        return bank.date_format.format(day=localise(value.day), month=months[value.month - 1],
+                                       year=localise(value.year + bank.year_offset))
+
+    def sentence(value: str) -> str:
+        text = " ".join(str(value).split())
+        if not text:
+            return ""
+        if bank.sentence_end and text[-1] not in ".!?।" + bank.sentence_end:
+            text += bank.sentence_end
+        return text[0].upper() + text[1:]
+
+    def lower_first(value: str) -> str:
+        text = " ".join(str(value).split()).rstrip(".।")
+        return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+    env.filters.update(date=date, sentence=sentence, lower_first=lower_first, digits=localise)
+    return env
+
+
+def compose(kind: str, lang: str, catalog: Catalog, request: DraftRequest, *, tone: str) -> Letter:
+    """The letter for ``request.case`` in ``tone`` from the bank of ``lang``."""
+    bank = load_bank(lang)
+    case = request.case
+    layout = catalog.kind(kind).stage(case.stage)
+    env = _env(bank, catalog, lang)
+    ctx: dict[str, Any] = {**case.facts.__dict__, "tone": tone, "stage": case.stage, "kind": kind}
+    templates = bank.sections.get(kind, {})
+    source = f"prompts/offline/{lang}.yaml"
+
+    def fill(template: str, field: str) -> str:
+        try:
+            text = env.from_string(template).render(ctx).strip()
+            return text if field in SIGNATURE_IDS or field.endswith(".cc") else " ".join(text.split())
+        except (TemplateError, UndefinedError) as err:
+            raise DataFileError(source, f"template error: {err}", field=field) from None
+
+    sections: dict[str, str] = {}
+    for spec in layout.sections:
+        needed = spec.required or bool(spec.required_when and case.facts.is_set(spec.required_when))
+        if spec.id in SIGNATURE_IDS:
+            sections[spec.id] = fill(bank.signature, spec.id)
+            continue
+        if not needed and spec.id != "keep_in_touch":
+            continue
+        if spec.id not in templates:
+            raise DataFileError(source, f"no template for {kind}.{spec.id}", field=f"sections.{kind}.{spec.id}")
+        text = fill(templates[spec.id], f"sections.{kind}.{spec.id}")
+        if text:
+            sections[spec.id] = text
+    sign_off = bank.sign_off.get(tone) or bank.sign_off["neutral"]
+    return Letter(greeting=fill(bank.greeting, "greeting"), sections=sections, sign_off=sign_off)

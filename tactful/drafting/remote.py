@@ -1,0 +1,220 @@
+"""Any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp): structured output, retries, errors.
+
+This is the only module that imports ``openai``. It owns:
+
+- **Structured output**: a JSON schema built from the kind's section IDs is sent as
+  ``response_format={"type": "json_schema", ...}``; a server that rejects it gets
+  ``json_object`` with the schema described in the prompt instead (remembered per drafter).
+- **One retry policy** (tenacity; the SDK's own retries are off with ``max_retries=0``):
+  429 honouring Retry-After, 5xx, timeouts, dropped connections and malformed or truncated
+  JSON are retried with exponential backoff and jitter, bounded in attempts and total time.
+  401/403, 404 and 400 are not retried; they become one clear message.
+- **Streaming**: deltas go to ``on_delta`` as they arrive; ``on_delta(None)`` means "discard
+  what you have, a retry starts". The text is only a letter once parsed and checked.
+
+The API key never appears in a message: errors are built from the endpoint, model and status.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import openai
+from openai import OpenAI
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity.wait import wait_exponential_jitter
+
+from ..config import Settings
+from ..errors import ModelAuthError, ModelError, ModelNotFound, ModelOutputError, ModelRequestError, ModelUnavailable
+from ..guardrails import Violation
+from ..letter import Letter
+from ..prompts import cached_version, render, render_repair
+from . import DraftRequest, OnDelta, Reply, Usage
+from .schema import MalformedReply, draft_schema, parse_reply
+
+TRANSIENT = (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError)
+
+
+def _is_transient(err: BaseException) -> bool:
+    if isinstance(err, (*TRANSIENT, MalformedReply)):
+        return True
+    # A connection dropped mid-stream surfaces as the HTTP library's own error.
+    return type(err).__module__.split(".")[0] in {"httpx", "httpx2", "httpcore", "httpcore2"}
+
+
+def retry_after(err: BaseException) -> float | None:
+    """Seconds the server asked us to wait (Retry-After / retry-after-ms), if any."""
+    response = getattr(err, "response", None)
+    if response is None:
+        return None
+    headers = response.headers
+    try:
+        if "retry-after-ms" in headers:
+            return float(headers["retry-after-ms"]) / 1000
+        if "retry-after" in headers:
+            return float(headers["retry-after"])
+    except ValueError:
+        return None
+    return None
+
+
+class RemoteDrafter:
+    """Drafts through an OpenAI-compatible Chat Completions endpoint."""
+
+    provider = "openai"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.model = settings.model
+        self.endpoint = settings.endpoint
+        self._secret = settings.api_key.get_secret_value() if settings.api_key else ""
+        self.client = OpenAI(
+            api_key=self._secret or "not-needed", base_url=settings.base_url,
+            timeout=settings.timeout_s, max_retries=0,
+        )
+        self.json_schema_ok = True
+        self._backoff = wait_exponential_jitter(initial=0.5, max=8.0, jitter=0.5)
+
+    def draft(self, request: DraftRequest, on_delta: OnDelta | None = None) -> Reply:
+        """A first draft."""
+        version = cached_version(request.prompt_version)
+
+        def build(schema_in_prompt: bool) -> list[dict[str, str]]:
+            return render(version, request.case, request.catalog, tone=request.tone,
+                          instruction=request.instruction, schema_in_prompt=schema_in_prompt)
+
+        return self._complete(build, request, on_delta)
+
+    def repair(self, request: DraftRequest, letter: Letter, violations: list[Violation],
+               failing: list[str]) -> Reply:
+        """A rewrite asked for ``failing`` sections (the caller pins the others)."""
+        version = cached_version(request.prompt_version)
+
+        def build(schema_in_prompt: bool) -> list[dict[str, str]]:
+            return render_repair(version, request.case, request.catalog, letter=letter, violations=violations,
+                                 failing=failing, tone=request.tone, instruction=request.instruction,
+                                 schema_in_prompt=schema_in_prompt)
+
+        return self._complete(build, request, None)
+
+    def _wait(self, state: RetryCallState) -> float:
+        err = state.outcome.exception() if state.outcome else None
+        asked = retry_after(err) if err is not None else None
+        if asked is not None:
+            return min(asked, self.settings.max_retry_wait_s)
+        return float(self._backoff(state))
+
+    def _complete(self, build: Any, request: DraftRequest, on_delta: OnDelta | None) -> Reply:
+        layout = request.catalog.kind(request.case.kind).stage(request.case.stage)
+        section_ids = layout.section_ids
+        version = cached_version(request.prompt_version)
+        usage, attempts, started, last_text = Usage(), 0, time.perf_counter(), ""
+        retrying = Retrying(
+            retry=retry_if_exception(_is_transient),
+            wait=self._wait,
+            stop=stop_after_attempt(self.settings.max_attempts) | stop_after_delay(self.settings.max_retry_wait_s),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    if on_delta is not None and attempts > 1:
+                        on_delta(None)
+                    text, call_usage = self._call(build, section_ids, version.params.model_dump(), on_delta)
+                    usage.add(call_usage)
+                    last_text = text
+                    letter = parse_reply(text, section_ids)
+        except MalformedReply as err:
+            raise ModelOutputError(
+                f"the model's reply was not a complete letter after {attempts} attempt(s): {err.detail}",
+                attempts=attempts, last_output=err.text) from None
+        except openai.APIError as err:
+            raise self._map(err, attempts, last_text) from None
+        except Exception as err:
+            if _is_transient(err):
+                raise ModelUnavailable(f"the connection to {self.endpoint} dropped ({attempts} attempt(s))",
+                                       attempts=attempts) from None
+            raise
+        latency = (time.perf_counter() - started) * 1000
+        return Reply(letter=letter, usage=usage, attempts=attempts, latency_ms=latency)
+
+    def _call(self, build: Any, section_ids: list[str], params: dict[str, Any],
+              on_delta: OnDelta | None) -> tuple[str, Usage]:
+        try:
+            return self._request(build(not self.json_schema_ok), section_ids, params, on_delta)
+        except openai.BadRequestError as err:
+            if not self.json_schema_ok or not re.search(r"response_format|json_schema|schema", str(err), re.I):
+                raise
+            self.json_schema_ok = False  # fall back: json_object + schema described in the prompt
+            return self._request(build(True), section_ids, params, on_delta)
+
+    def _request(self, messages: list[dict[str, str]], section_ids: list[str], params: dict[str, Any],
+                 on_delta: OnDelta | None) -> tuple[str, Usage]:
+        if self.json_schema_ok:
+            fmt: dict[str, Any] = {"type": "json_schema",
+                                   "json_schema": {"name": "letter", "strict": True, "schema": draft_schema(section_ids)}}
+        else:
+            fmt = {"type": "json_object"}
+        common: dict[str, Any] = {"model": self.model, "messages": messages, "response_format": fmt,
+                                  "temperature": params["temperature"], "max_tokens": params["max_tokens"]}
+        if on_delta is None:
+            completion = self.client.chat.completions.create(**common)
+            choice = completion.choices[0]
+            text = choice.message.content or ""
+            if choice.finish_reason == "length":
+                raise MalformedReply("the reply was cut off (max_tokens reached)", text)
+            u = completion.usage
+            return text, Usage(u.prompt_tokens, u.completion_tokens) if u else Usage()
+        parts: list[str] = []
+        usage = Usage()
+        stream = self.client.chat.completions.create(**common, stream=True, stream_options={"include_usage": True})
+        for chunk in stream:
+            if chunk.usage:
+                usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+            for choice in chunk.choices:
+                delta = choice.delta.content or ""
+                if delta:
+                    parts.append(delta)
+                    on_delta(delta)
+        return "".join(parts), usage
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._secret, "***") if self._secret else text
+
+    def _map(self, err: openai.APIError, attempts: int, last_text: str) -> ModelError:
+        where = self.endpoint
+        if isinstance(err, (openai.AuthenticationError, openai.PermissionDeniedError)):
+            return ModelAuthError(f"the server at {where} rejected the API key (HTTP {err.status_code})")
+        if isinstance(err, openai.NotFoundError):
+            return ModelNotFound(f"model '{self.model}' not found on {where}")
+        if isinstance(err, openai.RateLimitError):
+            asked = retry_after(err)
+            wait = f"; it asked to wait {asked:g} s" if asked is not None else ""
+            return ModelUnavailable(f"rate limited by {where} after {attempts} attempt(s){wait}", attempts=attempts)
+        if isinstance(err, openai.APITimeoutError):
+            return ModelUnavailable(f"{where} did not answer within {self.settings.timeout_s:g} s "
+                                    f"({attempts} attempt(s))", attempts=attempts)
+        if isinstance(err, openai.APIConnectionError):
+            return ModelUnavailable(f"cannot reach {where} ({attempts} attempt(s)); is the server running?",
+                                    attempts=attempts)
+        if isinstance(err, openai.APIStatusError):
+            detail = self._scrub(_server_message(err))
+            if err.status_code >= 500:
+                return ModelUnavailable(f"{where} failed with HTTP {err.status_code} ({attempts} attempt(s))",
+                                        attempts=attempts)
+            return ModelRequestError(f"the server at {where} rejected the request (HTTP {err.status_code}): {detail}",
+                                     attempts=attempts, last_output=last_text)
+        return ModelError(f"model call to {where} failed: {type(err).__name__}", attempts=attempts)
+
+
+def _server_message(err: openai.APIStatusError) -> str:
+    body = err.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return str(inner["message"])[:200]
+    return str(err.message)[:200]
+

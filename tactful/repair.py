@@ -1,0 +1,141 @@
+"""Guarded drafting: draft, check, and repair only the failing sections, within a budget.
+
+The repair loop is deliberately separate from the network retry policy (which only handles
+transient faults). Each round lists the error-severity violations (rule, message, offending
+text) and asks for new text for the failing sections only; sections that passed are pinned.
+It stops when the letter passes, after ``max_repairs`` rounds, when the token budget is
+spent, or early when a round fails the same rules as the round before (re-asking would
+repeat the same mistake and burn money). The best attempt is kept; a failing draft is
+returned as failing with its report, never as passing, and every attempt is in the transcript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .guardrails import Verdict, check
+from .letter import Letter
+from .drafting import DraftRequest, Drafter, OnDelta, Usage
+
+OnEvent = Callable[[str], None]
+
+
+@dataclass
+class Attempt:
+    """One draft or repair round, for the transcript."""
+
+    round: int
+    action: str
+    failing_rules: list[str]
+    violations: list[dict[str, Any]]
+    changed_sections: list[str]
+    tokens: int
+
+
+@dataclass
+class DraftResult:
+    """A guarded draft: the best letter, its verdict, the transcript and what it cost."""
+
+    letter: Letter
+    verdict: Verdict
+    provider: str
+    model: str
+    prompt_version: str
+    usage: Usage
+    latency_ms: float
+    calls: int
+    transcript: list[Attempt] = field(default_factory=list)
+    stop_reason: str = ""
+
+    @property
+    def passed(self) -> bool:
+        """True only when the kept letter has no error-severity violation."""
+        return self.verdict.passed
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``tactful draft --json`` shape (a contract)."""
+        return {
+            "letter": self.letter.text, "sections": self.letter.flat(), "report": self.verdict.to_json(),
+            "passed": self.passed, "attempts": len(self.transcript), "provider": self.provider, "model": self.model,
+            "prompt_version": self.prompt_version, "usage": self.usage.as_dict(), "latency_ms": round(self.latency_ms, 1),
+            "model_calls": self.calls, "stop_reason": self.stop_reason,
+            "transcript": [a.__dict__ for a in self.transcript],
+        }
+
+
+def failing_parts(verdict: Verdict, letter: Letter, section_ids: list[str]) -> list[str]:
+    """The parts to rewrite: sections holding an error; all of them for whole-letter errors."""
+    parts: list[str] = []
+    for v in verdict.errors:
+        if v.section is None:
+            return ["greeting", *section_ids, "sign_off"]
+        if v.section not in parts:
+            parts.append(v.section)
+    return [p for p in ["greeting", *section_ids, "sign_off"] if p in parts]
+
+
+def pin(old: Letter, new: Letter, failing: list[str], section_ids: list[str]) -> Letter:
+    """``old`` with only the ``failing`` parts taken from ``new``."""
+    old_flat, new_flat = old.flat(), new.flat()
+    merged = {key: (new_flat.get(key, "") if key in failing else old_flat.get(key, ""))
+              for key in ["greeting", *section_ids, "sign_off"]}
+    return Letter.from_flat(merged, section_ids)
+
+
+def _score(verdict: Verdict) -> tuple[int, int]:
+    return (len(verdict.errors), len(verdict.violations))
+
+
+def _record(round_: int, action: str, verdict: Verdict, changed: list[str], tokens: int) -> Attempt:
+    violations = [{"rule": v.rule, "severity": v.severity, "section": v.section, "message": v.message}
+                  for v in verdict.violations]
+    return Attempt(round_, action, verdict.failing_rules(), violations, changed, tokens)
+
+
+def guarded_draft(drafter: Drafter, request: DraftRequest, *, max_repairs: int, token_budget: int,
+                  on_delta: OnDelta | None = None, on_event: OnEvent | None = None) -> DraftResult:
+    """Draft, check, repair failing sections until it passes or a stop condition holds."""
+    case, catalog = request.case, request.catalog
+    section_ids = catalog.kind(case.kind).stage(case.stage).section_ids
+
+    def judge(letter: Letter) -> Verdict:
+        return check(letter, kind=case.kind, lang=case.lang, stage=case.stage, facts=case.facts, catalog=catalog)
+
+    reply = drafter.draft(request, on_delta)
+    usage, calls, latency = reply.usage, reply.attempts, reply.latency_ms
+    letter, verdict = reply.letter, judge(reply.letter)
+    transcript = [_record(0, "draft", verdict, list(letter.flat()), reply.usage.total_tokens)]
+    best_letter, best = letter, verdict
+    stop = "passed"
+    for round_ in range(1, max_repairs + 2):
+        if verdict.passed:
+            stop = "passed"
+            break
+        if round_ > max_repairs:
+            stop = "max_repairs"
+            break
+        if usage.total_tokens >= token_budget:
+            stop = "token_budget"
+            break
+        failing = failing_parts(verdict, letter, section_ids)
+        if on_event:
+            on_event(f"repairing {round_} of {max_repairs}: {', '.join(verdict.failing_rules())}")
+        reply = drafter.repair(request, letter, verdict.errors, failing)
+        usage.add(reply.usage)
+        calls += reply.attempts
+        latency += reply.latency_ms
+        merged = pin(letter, reply.letter, failing, section_ids)
+        changed = [k for k in failing if merged.flat().get(k, "") != letter.flat().get(k, "")]
+        previous_rules = verdict.failing_rules()
+        letter, verdict = merged, judge(merged)
+        transcript.append(_record(round_, "repair", verdict, changed, reply.usage.total_tokens))
+        if _score(verdict) < _score(best):
+            best_letter, best = letter, verdict
+        if not verdict.passed and (verdict.failing_rules() == previous_rules or not changed):
+            stop = "repeated"
+            break
+    return DraftResult(letter=best_letter, verdict=best, provider=drafter.provider, model=drafter.model,
+                       prompt_version=request.prompt_version, usage=usage, latency_ms=latency, calls=calls,
+                       transcript=transcript, stop_reason=stop)
