@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .catalog import load
 from .cases import load_case
+from .catalog import load
 from .console import render_verdict
 from .errors import InputError, TactfulError, UsageError
 from .guardrails import check

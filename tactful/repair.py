@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .drafting import Drafter, DraftRequest, OnDelta, Usage
 from .guardrails import Verdict, check
 from .letter import Letter
-from .drafting import DraftRequest, Drafter, OnDelta, Usage
 
 OnEvent = Callable[[str], None]
 

@@ -22,3 +22,13 @@ def _scrub_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load()
+
+
+@pytest.fixture
+def fake_llm():
+    """A real OpenAI-compatible server on 127.0.0.1, scripted by the test."""
+    from tests.fakes.openai_server import FakeOpenAI
+
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()

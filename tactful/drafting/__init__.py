@@ -17,7 +17,7 @@ from ..config import Settings
 from ..guardrails import Violation
 from ..letter import CaseFile, Letter
 
-OnDelta = Callable[[str], None]
+OnDelta = Callable[[str | None], None]  # None: discard the text so far, a retry starts
 
 
 @dataclass

@@ -75,7 +75,7 @@ class RemoteDrafter:
             timeout=settings.timeout_s, max_retries=0,
         )
         self.json_schema_ok = True
-        self._backoff = wait_exponential_jitter(initial=0.5, max=8.0, jitter=0.5)
+        self._backoff = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
 
     def draft(self, request: DraftRequest, on_delta: OnDelta | None = None) -> Reply:
         """A first draft."""

@@ -9,7 +9,6 @@ from typing import Any
 from ..letter import Letter
 
 
-
 class MalformedReply(Exception):
     """The reply was not a complete JSON letter (the retry policy retries it)."""
 

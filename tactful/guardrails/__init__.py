@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from ..catalog import Catalog, load
 from ..letter import Facts, Letter
+from ..text import nfc
 from . import grounding, language, phrases, structure  # noqa: F401  (register the check kinds)
 from .doc import Doc
 from .registry import CHECKS
 from .sections import from_letter, locate
-from ..text import nfc
 from .verdict import SectionHit, Verdict, Violation
 
 __all__ = ["SectionHit", "Verdict", "Violation", "check"]

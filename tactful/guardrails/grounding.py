@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from ..catalog import Lang, RuleSpec
 from ..letter import Facts
+from ..text import normalise
 from .doc import Doc
 from .registry import check_kind
-from ..text import normalise
 from .verdict import Span, Violation
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

@@ -11,9 +11,9 @@ from functools import lru_cache
 from typing import Any
 
 from ..catalog import RuleSpec
+from ..text import word_count
 from .doc import Doc
 from .registry import check_kind
-from ..text import word_count
 from .verdict import Violation
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from ..letter import SIGNATURE_IDS, Letter
-from .doc import Doc
 from ..text import sentences
+from .doc import Doc
 from .verdict import Span
 
 _LINE = re.compile(r"[^\n]*\n?")

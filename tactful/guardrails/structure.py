@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ..catalog import RuleSpec
 from ..letter import SIGNATURE_IDS
+from ..text import word_count
 from .doc import Doc
 from .registry import check_kind
-from ..text import word_count
 from .verdict import Violation
 
 
