@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import yamldoc
 from .errors import DataFileError, UsageError
-from .text import Tokenizer, alternation, phrase_pattern
+from .text import PhraseIndex, Tokenizer, alternation, phrase_pattern
 
 ROOT = Path(__file__).resolve().parent.parent
 Severity = Literal["error", "warning"]
@@ -147,21 +147,23 @@ class Lang:
     def __init__(self, code: str, pack: LangPack, rules: dict[str, RuleSpec], source: str, node: Any) -> None:
         self.code, self.pack, self.tokenizer = code, pack, pack.tokenizer
         tk = pack.tokenizer
-        self.cues = {sid: alternation([phrase_pattern(p, tk) for p in cues]) for sid, cues in pack.sections.items()}
+        entries = [(p, f"cue:{sid}") for sid, cues in pack.sections.items() for p in cues]
         self.greeting = alternation([r"^\s*" + phrase_pattern(p, tk) for p in pack.greetings])
         self.sign_off = alternation([r"^\s*" + phrase_pattern(p, tk) + r"\s*[,.!]?\s*$" for p in pack.sign_offs])
         self.cc = alternation([r"^\s*" + re.escape(p) + r"\s*:" for p in pack.cc_markers])
         self.not_names = frozenset(w.casefold() for w in pack.not_names)
-        self.patterns: dict[str, re.Pattern[str] | None] = {}
-        self.counters: dict[str, re.Pattern[str] | None] = {}
+        self.regexes: dict[str, list[re.Pattern[str]]] = {}
+        self.counters: dict[str, list[re.Pattern[str]]] = {}
+        flags = re.IGNORECASE | re.MULTILINE
         for rule_id, spec in rules.items():
             own = pack.rules.get(rule_id, LangRule())
-            alts = [phrase_pattern(p, tk) for p in own.phrases]
-            alts += [self._checked(r, source, node, ("rules", rule_id, "regex", i)) for i, r in enumerate(own.regex)]
-            alts += [self._checked(r, source, None, ("rules", rule_id)) for r in spec.regex]
-            self.patterns[rule_id] = alternation(alts)
+            entries += [(p, f"rule:{rule_id}") for p in own.phrases]
+            regexes = [self._checked(r, source, node, ("rules", rule_id, "regex", i)) for i, r in enumerate(own.regex)]
+            regexes += [self._checked(r, source, None, ("rules", rule_id)) for r in spec.regex]
+            self.regexes[rule_id] = [re.compile(r, flags) for r in regexes]
             counted = [self._checked(r, source, node, ("rules", rule_id, "count", i)) for i, r in enumerate(own.count)]
-            self.counters[rule_id] = alternation(counted)
+            self.counters[rule_id] = [re.compile(r, flags) for r in counted]
+        self.index = PhraseIndex(entries, tk)
 
     @staticmethod
     def _checked(pattern: str, source: str, node: Any, loc: tuple[Any, ...]) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..catalog import Catalog, Lang, RuleSpec, StageSpec
 from ..letter import Facts
@@ -27,6 +29,22 @@ class Doc:
 
     def __post_init__(self) -> None:
         self.norm = normalise(self.text)
+
+    @cached_property
+    def hits(self) -> dict[str, list[Span]]:
+        """Every phrase match in the letter, by owner (``rule:<id>``, ``cue:<section>``), in one pass."""
+        return self.lang.index.scan(self.norm)
+
+    def matches(self, rule_id: str, patterns: list[re.Pattern[str]]) -> list[Span]:
+        """Non-overlapping spans of a rule's phrases and regexes, in text order."""
+        spans = list(self.hits.get(f"rule:{rule_id}", []))
+        for pattern in patterns:
+            spans += [m.span() for m in pattern.finditer(self.norm) if m.end() > m.start()]
+        out: list[Span] = []
+        for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
+            if not out or start >= out[-1][1]:
+                out.append((start, end))
+        return out
 
     def span_of(self, section_id: str) -> Span | None:
         """The span from the section's first part to its last, if present."""

@@ -74,30 +74,38 @@ def _month_names(lang: Lang) -> dict[str, int]:
     return table
 
 
-def _date_pattern(lang: Lang) -> re.Pattern[str]:
-    names = sorted(_month_names(lang), key=len, reverse=True)
-    month = "(" + "|".join(re.escape(n) for n in names) + r")\.?"
-    day = r"(\d{1,2})(?:st|nd|rd|th)?"
-    year = r"(\d{4})"
-    return re.compile(
-        rf"(?:{day}\s*(?:de\s+)?{month}(?:,?\s*(?:de\s+|del\s+|พ\.ศ\.\s*|ค\.ศ\.\s*)?{year})?"
-        rf"|{month}\s+{day}(?:,?\s*{year})?)",
-        re.IGNORECASE,
-    )
+_LETTERS = r"(?:[^\W\d_]|[\u0E00-\u0E7F\u0980-\u09FF])"
+_WORD = rf"({_LETTERS}(?:{_LETTERS}|\.(?={_LETTERS}))*\.?)"
+_YEAR = r"(?:,?\s*(?:de\s+|del\s+|พ\.ศ\.\s*|ค\.ศ\.\s*)?(\d{4})(?!\d))?"
+# Both shapes start from something cheap to find (a digit, a word) and the month is looked
+# up in a dict, instead of a 24-way alternation tried at every position.
+DAY_FIRST = re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:de\s+)?{_WORD}{_YEAR}", re.IGNORECASE)
+MONTH_FIRST = re.compile(rf"{_WORD}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d){_YEAR}", re.IGNORECASE)
 
 
-_DATE_CACHE: dict[str, tuple[re.Pattern[str], dict[str, int]]] = {}
+def _month(word: str, months: dict[str, int]) -> int | None:
+    key = word.casefold()
+    return months.get(key) or months.get(key.rstrip("."))
+
+
+_MONTHS: dict[str, dict[str, int]] = {}
 
 
 def _dates(text: str, lang: Lang) -> Iterator[Detail]:
-    if lang.code not in _DATE_CACHE:
-        _DATE_CACHE[lang.code] = (_date_pattern(lang), _month_names(lang))
-    pattern, months = _DATE_CACHE[lang.code]
-    for m in pattern.finditer(text):
-        day, mon, year = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(4), m.group(6))
-        month = months[mon.casefold().rstrip(".")]
+    months = _MONTHS.get(lang.code) or _MONTHS.setdefault(lang.code, _month_names(lang))
+
+    def detail(day: str, month: int, year: str | None, span: Span) -> Detail:
         years = [int(year) - off for off in lang.pack.year_offsets] if year else [0]
-        yield Detail("date", "|".join(f"{y}-{month}-{int(day)}" for y in years), m.span())
+        return Detail("date", "|".join(f"{y}-{month}-{int(day)}" for y in years), span)
+
+    for m in DAY_FIRST.finditer(text):
+        month = _month(m.group(2), months)
+        if month:
+            yield detail(m.group(1), month, m.group(3), m.span())
+    for m in MONTH_FIRST.finditer(text):
+        month = _month(m.group(1), months)
+        if month:
+            yield detail(m.group(2), month, m.group(3), m.span())
     for m in ISO_DATE.finditer(text):
         yield Detail("date", f"{int(m.group(1))}-{int(m.group(2))}-{int(m.group(3))}", m.span())
     for m in NUM_DATE.finditer(text):

@@ -15,17 +15,14 @@ def _facts_text(doc: Doc) -> str:
 @check_kind("phrases")
 def phrases(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     """Every match of the rule's patterns is a violation (unless the facts back it)."""
-    pattern = doc.lang.patterns.get(rule_id)
-    if pattern is None:
-        return []
     backed = _facts_text(doc) if rule.unless_in_facts else ""
     out = []
-    for match in pattern.finditer(doc.norm):
-        found = doc.text[match.start() : match.end()]
-        if backed and match.group().casefold() in backed:
+    for start, end in doc.matches(rule_id, doc.lang.regexes.get(rule_id, [])):
+        found = doc.text[start:end]
+        if backed and doc.norm[start:end].casefold() in backed:
             continue
         message = doc.lang.message(rule_id, rule.message).format(match=found.strip())
-        out.append(doc.violation(rule_id, rule, message, (match.start(), match.end())))
+        out.append(doc.violation(rule_id, rule, message, (start, end)))
     return out
 
 
@@ -33,19 +30,13 @@ def phrases(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
 def count(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     """Over-use: more counted matches than the kind allows; plus phrases that are too much on their own."""
     out = []
-    pattern = doc.lang.patterns.get(rule_id)
-    if pattern is not None:
-        for match in pattern.finditer(doc.norm):
-            found = doc.text[match.start() : match.end()]
-            message = (rule.message_phrase or rule.message).format(match=found, count="", limit="")
-            out.append(doc.violation(rule_id, rule, message, (match.start(), match.end())))
-    counter = doc.lang.counters.get(rule_id)
-    if counter is None:
-        return out
-    hits = list(counter.finditer(doc.norm))
+    for start, end in doc.matches(rule_id, doc.lang.regexes.get(rule_id, [])):
+        found = doc.text[start:end]
+        message = (rule.message_phrase or rule.message).format(match=found, count="", limit="")
+        out.append(doc.violation(rule_id, rule, message, (start, end)))
+    counted = doc.matches("", doc.lang.counters.get(rule_id, []))
     limit = doc.layout.max_apologies
-    if len(hits) > limit:
-        first_extra = hits[limit]
-        message = doc.lang.message(rule_id, rule.message).format(count=len(hits), limit=limit)
-        out.append(doc.violation(rule_id, rule, message, (first_extra.start(), first_extra.end())))
+    if len(counted) > limit:
+        message = doc.lang.message(rule_id, rule.message).format(count=len(counted), limit=limit)
+        out.append(doc.violation(rule_id, rule, message, counted[limit]))
     return out

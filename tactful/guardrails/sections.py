@@ -74,11 +74,12 @@ def _assign_body(doc: Doc, start: int, end: int) -> None:
     body_ids = [sid for sid in doc.layout.section_ids if sid not in SIGNATURE_IDS and sid != "cc"]
     order = {sid: i for i, sid in enumerate(body_ids)}
     units: list[tuple[Span, list[str], int]] = []  # sentence, candidate sections, paragraph number
+    cue_starts = {sid: [s for s, _ in doc.hits.get(f"cue:{sid}", [])] for sid in body_ids}
     pos, para = start, 0
     for brk in [*_PARA_BREAK.finditer(doc.norm, start, end), None]:
         stop = brk.start() if brk else end
         for sent in sentences(doc.norm, pos, stop, doc.lang.tokenizer):
-            hits = [sid for sid in body_ids if (cue := doc.lang.cues.get(sid)) and cue.search(doc.norm, *sent)]
+            hits = [sid for sid in body_ids if any(sent[0] <= c < sent[1] for c in cue_starts[sid])]
             units.append((sent, hits, para))
         pos, para = (brk.end() if brk else end), para + 1
     current = -1

@@ -1,0 +1,62 @@
+"""Checker speed per language: median time to check one letter, all rules on, with facts.
+
+Run by hand (``make bench``); the figures go in the README. Letters are the passing
+letters under tests/data/letters/<lang>/ padded to about 300 words by repeating their body
+paragraphs, so every language is measured at the size the target speaks of.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import yaml
+
+from tactful.catalog import load
+from tactful.guardrails import check
+from tactful.letter import Facts
+from tactful.text import word_count
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_WORDS = 300
+ROUNDS = 200
+
+
+def padded(letter: str, tokenizer: str) -> str:
+    """The letter with its middle paragraphs repeated until it has about TARGET_WORDS words."""
+    paras = letter.strip().split("\n\n")
+    head, body, tail = paras[:1], paras[1:-2] or paras[1:2], paras[-2:]
+    out = list(body)
+    while word_count("\n\n".join(head + out + tail), tokenizer) < TARGET_WORDS:  # type: ignore[arg-type]
+        out += body
+    return "\n\n".join(head + out + tail)
+
+
+def main() -> None:
+    catalog = load()
+    print(f"{'lang':<5}{'letters':>8}{'words':>7}{'median ms':>11}{'p95 ms':>8}{'letters/s':>11}")
+    for lang in sorted(catalog.langs):
+        files = sorted((ROOT / "tests" / "data" / "letters" / lang).glob("*.yaml"))
+        cases = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in files]
+        cases = [c for c in cases if c.get("expect_passed") and c.get("facts")]
+        if not cases:
+            continue
+        tk = catalog.lang(lang).tokenizer
+        jobs = [(padded(c["letter"], tk), c, Facts.model_validate(c["facts"])) for c in cases]
+        for text, c, facts in jobs:  # warm up (detector models, Thai dictionary)
+            check(text, kind=c["kind"], lang=lang, stage=c.get("stage"), facts=facts, catalog=catalog)
+        times = []
+        for _ in range(ROUNDS // len(jobs) + 1):
+            for text, c, facts in jobs:
+                t = time.perf_counter()
+                check(text, kind=c["kind"], lang=lang, stage=c.get("stage"), facts=facts, catalog=catalog)
+                times.append((time.perf_counter() - t) * 1000)
+        words = statistics.mean(word_count(j[0], tk) for j in jobs)
+        med = statistics.median(times)
+        p95 = statistics.quantiles(times, n=20)[-1]
+        print(f"{lang:<5}{len(jobs):>8}{words:>7.0f}{med:>11.2f}{p95:>8.2f}{1000 / med:>11.0f}")
+
+
+if __name__ == "__main__":
+    main()
