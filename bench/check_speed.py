@@ -26,7 +26,7 @@ ROUNDS = 200
 def padded(letter: str, tokenizer: str) -> str:
     """The letter with its middle paragraphs repeated until it has about TARGET_WORDS words."""
     paras = letter.strip().split("\n\n")
-    head, body, tail = paras[:1], paras[1:-2] or paras[1:2], paras[-2:]
+    head, body, tail = paras[:1], paras[1:-2] or paras[1:2] or paras[:1], paras[-2:]
     out = list(body)
     while word_count("\n\n".join(head + out + tail), tokenizer) < TARGET_WORDS:  # type: ignore[arg-type]
         out += body

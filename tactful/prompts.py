@@ -27,6 +27,7 @@ from .letter import TONES, CaseFile, Letter
 
 ENV = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)  # noqa: S701  (plain text, not HTML)
 ENV.filters["quoted"] = lambda s: json.dumps(s, ensure_ascii=False)
+template = lru_cache(maxsize=128)(ENV.from_string)  # compile each template once per process
 
 
 class Params(BaseModel):
@@ -130,8 +131,8 @@ def render(version: PromptVersion, case: CaseFile, catalog: Catalog, *, tone: st
     ctx = context(version, case, catalog, tone=tone or case.tone, instruction=instruction)
     ctx["schema_in_prompt"] = schema_in_prompt
     return [
-        {"role": "system", "content": ENV.from_string(version.system).render(ctx).strip()},
-        {"role": "user", "content": ENV.from_string(version.user).render(ctx).strip()},
+        {"role": "system", "content": template(version.system).render(ctx).strip()},
+        {"role": "user", "content": template(version.user).render(ctx).strip()},
     ]
 
 
@@ -150,5 +151,5 @@ def render_repair(version: PromptVersion, case: CaseFile, catalog: Catalog, *, l
     )
     messages = render(version, case, catalog, tone=tone, instruction=instruction, schema_in_prompt=schema_in_prompt)
     messages.append({"role": "assistant", "content": json.dumps(letter.flat(), ensure_ascii=False)})
-    messages.append({"role": "user", "content": ENV.from_string(version.repair).render(ctx).strip()})
+    messages.append({"role": "user", "content": template(version.repair).render(ctx).strip()})
     return messages

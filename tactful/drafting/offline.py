@@ -70,6 +70,11 @@ class OfflineDrafter:
         return self.draft(request)
 
 
+@lru_cache(maxsize=8)
+def _env_for(lang: str, catalog: Catalog) -> Environment:
+    return _env(load_bank(lang), catalog, lang)
+
+
 def _env(bank: PhraseBank, catalog: Catalog, lang: str) -> Environment:
     env = Environment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)  # noqa: S701  (plain text)
     months = catalog.lang(lang).pack.months
@@ -98,19 +103,24 @@ def _env(bank: PhraseBank, catalog: Catalog, lang: str) -> Environment:
     return env
 
 
+@lru_cache(maxsize=1024)
+def _compiled(env: Environment, template: str) -> Any:
+    return env.from_string(template)
+
+
 def compose(kind: str, lang: str, catalog: Catalog, request: DraftRequest, *, tone: str) -> Letter:
     """The letter for ``request.case`` in ``tone`` from the bank of ``lang``."""
     bank = load_bank(lang)
     case = request.case
     layout = catalog.kind(kind).stage(case.stage)
-    env = _env(bank, catalog, lang)
+    env = _env_for(lang, catalog)
     ctx: dict[str, Any] = {**case.facts.__dict__, "tone": tone, "stage": case.stage, "kind": kind}
     templates = bank.sections.get(kind, {})
     source = f"prompts/offline/{lang}.yaml"
 
     def fill(template: str, field: str) -> str:
         try:
-            text = env.from_string(template).render(ctx).strip()
+            text = _compiled(env, template).render(ctx).strip()
             return text if field in SIGNATURE_IDS or field.endswith(".cc") else " ".join(text.split())
         except (TemplateError, UndefinedError) as err:
             raise DataFileError(source, f"template error: {err}", field=field) from None

@@ -44,7 +44,7 @@ def language(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     names = tuple(sorted({lang.pack.detector for lang in langs}))
     by_detector = {lang.pack.detector: lang.pack.name for lang in langs}
     expected = doc.lang.pack.detector
-    spans = [(sid, span) for sid in doc.sections if (span := doc.span_of(sid))]
+    spans: list[tuple[str | None, tuple[int, int]]] = [(sid, span) for sid in doc.sections if (span := doc.span_of(sid))]
     spans = [(sid, sp) for sid, sp in spans if word_count(doc.text[sp[0] : sp[1]], doc.lang.tokenizer) >= rule.min_words]
     if not spans:  # nothing long enough located: judge the letter as a whole
         spans = [(None, (0, len(doc.text)))]
