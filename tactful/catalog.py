@@ -139,6 +139,7 @@ class LangPack(_Data):
     sections: dict[str, list[str]]
     rules: dict[str, LangRule]
     messages: dict[str, str] = Field(default_factory=dict)
+    tone_markers: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class Lang:
@@ -155,15 +156,19 @@ class Lang:
         self.regexes: dict[str, list[re.Pattern[str]]] = {}
         self.counters: dict[str, list[re.Pattern[str]]] = {}
         flags = re.IGNORECASE | re.MULTILINE
+        for rule_id in rules:
+            entries += [(p, f"rule:{rule_id}") for p in pack.rules.get(rule_id, LangRule()).phrases]
+        self.index = PhraseIndex(entries, tk)
         for rule_id, spec in rules.items():
             own = pack.rules.get(rule_id, LangRule())
-            entries += [(p, f"rule:{rule_id}") for p in own.phrases]
             regexes = [self._checked(r, source, node, ("rules", rule_id, "regex", i)) for i, r in enumerate(own.regex)]
             regexes += [self._checked(r, source, None, ("rules", rule_id)) for r in spec.regex]
-            self.regexes[rule_id] = [re.compile(r, flags) for r in regexes]
+            # Regexes with a literal head join the one-pass index; the rest run on their own.
+            self.regexes[rule_id] = [re.compile(r, flags) for r in regexes
+                                     if not self.index.add_regex(r, f"rule:{rule_id}", flags)]
             counted = [self._checked(r, source, node, ("rules", rule_id, "count", i)) for i, r in enumerate(own.count)]
-            self.counters[rule_id] = [re.compile(r, flags) for r in counted]
-        self.index = PhraseIndex(entries, tk)
+            self.counters[rule_id] = [re.compile(r, flags) for r in counted
+                                      if not self.index.add_regex(r, f"count:{rule_id}", flags)]
 
     @staticmethod
     def _checked(pattern: str, source: str, node: Any, loc: tuple[Any, ...]) -> str:
