@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import yamldoc
 from .errors import DataFileError, UsageError
-from .text import PhraseIndex, Tokenizer, alternation, phrase_pattern
+from .text import PhraseIndex, Tokenizer, alternation, nfc, phrase_pattern
 
 ROOT = Path(__file__).resolve().parent.parent
 Severity = Literal["error", "warning"]
@@ -151,8 +151,8 @@ class Lang:
         entries = [(p, f"cue:{sid}") for sid, cues in pack.sections.items() for p in cues]
         self.greeting = alternation([r"^\s*" + phrase_pattern(p, tk) for p in pack.greetings])
         self.sign_off = alternation([r"^\s*" + phrase_pattern(p, tk) + r"\s*[,.!]?\s*$" for p in pack.sign_offs])
-        self.cc = alternation([r"^\s*" + re.escape(p) + r"\s*:" for p in pack.cc_markers])
-        self.not_names = frozenset(w.casefold() for w in pack.not_names)
+        self.cc = alternation([r"^\s*" + re.escape(nfc(p)) + r"\s*:" for p in pack.cc_markers])
+        self.not_names = frozenset(nfc(w).casefold() for w in pack.not_names)
         self.regexes: dict[str, list[re.Pattern[str]]] = {}
         self.counters: dict[str, list[re.Pattern[str]]] = {}
         flags = re.IGNORECASE | re.MULTILINE
@@ -161,12 +161,12 @@ class Lang:
         self.index = PhraseIndex(entries, tk)
         for rule_id, spec in rules.items():
             own = pack.rules.get(rule_id, LangRule())
-            regexes = [self._checked(r, source, node, ("rules", rule_id, "regex", i)) for i, r in enumerate(own.regex)]
+            regexes = [self._checked(nfc(r), source, node, ("rules", rule_id, "regex", i)) for i, r in enumerate(own.regex)]
             regexes += [self._checked(r, source, None, ("rules", rule_id)) for r in spec.regex]
             # Regexes with a literal head join the one-pass index; the rest run on their own.
             self.regexes[rule_id] = [re.compile(r, flags) for r in regexes
                                      if not self.index.add_regex(r, f"rule:{rule_id}", flags)]
-            counted = [self._checked(r, source, node, ("rules", rule_id, "count", i)) for i, r in enumerate(own.count)]
+            counted = [self._checked(nfc(r), source, node, ("rules", rule_id, "count", i)) for i, r in enumerate(own.count)]
             self.counters[rule_id] = [re.compile(r, flags) for r in counted
                                       if not self.index.add_regex(r, f"count:{rule_id}", flags)]
 

@@ -22,7 +22,7 @@ from typing import Literal
 
 Tokenizer = Literal["latin", "bengali", "thai"]
 
-WORD_CLASS = r"\w\u0980-\u09FF\u0E00-\u0E7F"
+WORD_CLASS = r"\w\u0980-\u09FF\u0E00-\u0E7F\u200c\u200d"  # ZWNJ/ZWJ sit inside Bengali words
 _FOLD = str.maketrans(
     {
         "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"',
@@ -72,7 +72,7 @@ def alternation(patterns: list[str]) -> re.Pattern[str] | None:
 
 _SENTENCE_END = {
     "latin": re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n"),
-    "bengali": re.compile(r"(?<=[।?!.])\s+|\n"),
+    "bengali": re.compile(r"(?<=[।৷?!.])\s+|\n"),
     "thai": re.compile(r"\s+"),
 }
 
@@ -116,6 +116,8 @@ def is_letter(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LM"
 
 
+_SPACE = re.compile(r"\s")
+_LITERAL_HEAD = re.compile(r"\\b([^\\\[\](){}?*+|^$.\s]{2,})")
 _SCAN_START = re.compile(rf"[{WORD_CLASS}]+|[^\s{WORD_CLASS}]")
 
 
@@ -151,17 +153,36 @@ class PhraseIndex:
             else:
                 self.by_key.setdefault(_key(norm.rstrip("*"), 0), []).append((pattern, owner))
 
+    def add_regex(self, pattern: str, owner: str, flags: int) -> bool:
+        """Index a regex that starts ``\\b`` + a plain literal (``\\bsorry\\b``); False if it cannot be."""
+        head = _LITERAL_HEAD.match(pattern)
+        if head is None or self.tokenizer != "latin":
+            return False
+        literal = head.group(1)
+        if pattern[head.end() : head.end() + 1] in {"?", "*", "+", "{"}:
+            literal = literal[:-1]  # the quantifier makes the last character optional
+        if len(literal) < 2:
+            return False
+        self.by_key.setdefault(_key(literal, 0), []).append((re.compile(pattern, flags), owner))
+        return True
+
     def scan(self, text: str) -> dict[str, list[tuple[int, int]]]:
         """owner -> non-overlapping spans of its phrases (leftmost, then longest)."""
         found: dict[str, list[tuple[int, int]]] = {}
+        low = _SPACE.sub(" ", text.lower())
+        if len(low) != len(text):  # a rare character whose lower case is longer: no fast keys
+            low = "".join(ch.lower()[:1] or ch for ch in _SPACE.sub(" ", text))
         if self.tokenizer == "thai":
             starts: list[tuple[int, str]] = [(i, "") for i in range(len(text))]
         else:
-            starts = [(m.start(), m.group()) for m in _SCAN_START.finditer(text)]
+            starts = [(m.start(), m.group()) for m in _SCAN_START.finditer(low)]
+        by_key, by_word = self.by_key, self.by_word
         for i, word in starts:
-            candidates = self.by_key.get(_key(text, i), [])
-            if self.by_word:
-                candidates = candidates + self.by_word.get(word.lower(), [])
+            candidates = by_key.get(low[i : i + 2])
+            if by_word and word in by_word:
+                candidates = (candidates or []) + by_word[word]
+            if not candidates:
+                continue
             for pattern, owner in candidates:
                 m = pattern.match(text, i)
                 if m and m.end() > i:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined, TemplateError, UndefinedError
+from jinja2 import Environment, StrictUndefined, TemplateError, UndefinedError, pass_context
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import yamldoc
@@ -35,6 +35,7 @@ class PhraseBank(BaseModel):
     date_format: str = "{day} {month} {year}"
     digits: str = "ascii"
     year_offset: int = 0
+    capitalise_months: bool = False
     greeting: str
     sign_off: dict[str, str]
     signature: str
@@ -84,7 +85,9 @@ def _env(bank: PhraseBank, catalog: Catalog, lang: str) -> Environment:
         return str(value).translate(str.maketrans("0123456789", digits))
 
     def date(value: dt.date) -> str:
-        return bank.date_format.format(day=localise(value.day), month=months[value.month - 1],
+        month = months[value.month - 1]
+        month = month[:1].upper() + month[1:] if bank.capitalise_months else month
+        return bank.date_format.format(day=localise(value.day), month=month,
                                        year=localise(value.year + bank.year_offset))
 
     def sentence(value: str) -> str:
@@ -95,12 +98,25 @@ def _env(bank: PhraseBank, catalog: Catalog, lang: str) -> Environment:
             text += bank.sentence_end
         return text[0].upper() + text[1:]
 
-    def lower_first(value: str) -> str:
+    @pass_context
+    def lower_first(context: Any, value: str) -> str:
+        """A fact sentence continued mid-sentence: lower-case its first word unless it is a name or acronym."""
         text = " ".join(str(value).split()).rstrip(".।")
-        return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+        first = text.split(" ", 1)[0] if text else ""
+        keep = first.casefold() in context.get("_names", set()) or (len(first) > 1 and first.isupper())
+        return text if keep or not first else text[:1].lower() + text[1:]
 
     env.filters.update(date=date, sentence=sentence, lower_first=lower_first, digits=localise)
     return env
+
+
+def _name_words(case: Any) -> set[str]:
+    """Words of the people and companies in the facts: never lower-cased."""
+    f = case.facts
+    names = [f.company, f.sender.name, f.customer.name, *(f.people_involved or [])]
+    if f.referral:
+        names.append(f.referral.name)
+    return {w.casefold() for n in names for w in n.split()}
 
 
 @lru_cache(maxsize=1024)
@@ -114,7 +130,8 @@ def compose(kind: str, lang: str, catalog: Catalog, request: DraftRequest, *, to
     case = request.case
     layout = catalog.kind(kind).stage(case.stage)
     env = _env_for(lang, catalog)
-    ctx: dict[str, Any] = {**case.facts.__dict__, "tone": tone, "stage": case.stage, "kind": kind}
+    ctx: dict[str, Any] = {**case.facts.__dict__, "tone": tone, "stage": case.stage, "kind": kind,
+                           "_names": _name_words(case)}
     templates = bank.sections.get(kind, {})
     source = f"prompts/offline/{lang}.yaml"
 

@@ -53,7 +53,25 @@ def check(
         violations.extend(CHECKS[rule.check](doc, rule_id, rule))
     if facts is None and any(s.required_when for s in layout.sections):
         skipped.append("missing_section (sections required only by facts)")
+    violations = _without_knock_on(violations, skipped)
     violations.sort(key=lambda v: (v.span[0] if v.span else -1, v.rule))
     hits = [SectionHit(id=s.id, present=s.id in doc.sections, span=doc.span_of(s.id)) for s in layout.sections]
     return Verdict(kind=kind, lang=lang, stage=stage_name, text=text, sections=hits,
                    violations=violations, skipped=skipped)
+
+
+STRUCTURE_RULES = frozenset({"missing_section", "section_order", "missing_signature", "ungrounded_detail"})
+
+
+def _without_knock_on(violations: list[Violation], skipped: list[str]) -> list[Violation]:
+    """Drop violations that only follow from another one, so the report names the real problem.
+
+    A letter in the wrong language cannot have its sections or names judged; a template
+    leftover ("[Customer Name]") is a placeholder, not also an invented name.
+    """
+    if any(v.rule == "wrong_language" and v.section is None for v in violations):
+        skipped.append("structure and grounding (the letter is in another language)")
+        return [v for v in violations if v.rule not in STRUCTURE_RULES]
+    holes = [v.span for v in violations if v.rule == "placeholder" and v.span]
+    return [v for v in violations if not (v.rule == "ungrounded_detail" and v.span and
+                                          any(s < v.span[1] and v.span[0] < e for s, e in holes))]

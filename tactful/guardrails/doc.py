@@ -35,9 +35,9 @@ class Doc:
         """Every phrase match in the letter, by owner (``rule:<id>``, ``cue:<section>``), in one pass."""
         return self.lang.index.scan(self.norm)
 
-    def matches(self, rule_id: str, patterns: list[re.Pattern[str]]) -> list[Span]:
-        """Non-overlapping spans of a rule's phrases and regexes, in text order."""
-        spans = list(self.hits.get(f"rule:{rule_id}", []))
+    def matches(self, owner: str, patterns: list[re.Pattern[str]]) -> list[Span]:
+        """Non-overlapping spans of an owner's indexed phrases plus ``patterns``, in text order."""
+        spans = list(self.hits.get(owner, []))
         for pattern in patterns:
             spans += [m.span() for m in pattern.finditer(self.norm) if m.end() > m.start()]
         out: list[Span] = []

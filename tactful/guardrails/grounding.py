@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..catalog import Lang, RuleSpec
 from ..letter import Facts
-from ..text import normalise
+from ..text import nfc, normalise
 from .doc import Doc
 from .registry import check_kind
 from .verdict import Span, Violation
@@ -25,9 +25,12 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"(?:https?://|www\.)[^\s<>()\"']+[^\s<>()\"'.,;:!?]")
 ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 NUM_DATE = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})(?![\d/.])")
-PHONE = re.compile(r"(?<![\w+])\+?\d(?:[\d ().-]{5,}\d)(?!\w)")
-NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\d])")
-NAME = re.compile(r"(?<![\w'])[A-Z][a-zà-ÿA-Z'-]+(?:\s+(?:(?:de|del|la|van|von|bin|binti|da|di)\s+)?[A-Z][a-zà-ÿA-Z'-]+)*")
+PHONE = re.compile(r"(?<![\d+])\+?\d(?:[\d ().-]{5,}\d)(?!\d)")
+NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*(?![\d])")  # "RM150": the number is 150
+# Capitalised words on one line ("RM150": "RM" is a currency, not a name).
+NAME = re.compile(r"(?<![\w'])[A-Z][a-zà-ÿA-Z'-]+(?!\d)(?:[ \t]+(?:(?:de|del|la|van|von|bin|binti|da|di)[ \t]+)?"
+                  r"[A-Z][a-zà-ÿA-Z'-]+(?!\d))*")
+TITLE_BEFORE = re.compile(r"\b[A-Z][a-z]{0,3}\.\s*$")  # "Mr. Smith": not a sentence start
 AFTER_SENTENCE_END = re.compile(r"[.!?।:;\n\"“(]\s*$")
 
 
@@ -44,13 +47,16 @@ class FactKeys:
     """The comparable keys of every detail in the case facts."""
 
     def __init__(self, facts: Facts, lang: Lang) -> None:
-        text = normalise("\n".join(facts.strings()))
+        text = normalise(nfc("\n".join(facts.strings())))
         self.keys: set[str] = set()
         for detail in details(text, lang, names=False):
             for key in detail.key.split("|"):
                 self.keys.add(key)
-                if detail.what == "date":  # "2026" or "3" alone is grounded by the date 2026-12-03
-                    self.keys.update(part for part in key.split("-") if part != "0")
+                if detail.what == "date":  # "2026" (or 2569 in the Buddhist era) alone is grounded by 2026-12-03
+                    year, month, day = key.split("-")
+                    self.keys.update(p for p in (month, day) if p != "0")
+                    if year != "0":
+                        self.keys.update(str(int(year) + off) for off in lang.pack.year_offsets)
         self.words = {w.casefold().removesuffix("'s") for w in re.findall(r"[\w'-]+", text)}
         digits = re.sub(r"\D", "", text)
         self.digit_runs = {re.sub(r"\D", "", m.group()) for m in PHONE.finditer(text)}
@@ -59,7 +65,7 @@ class FactKeys:
     def grounded(self, detail: Detail, lang: Lang) -> bool:
         """True when the facts contain the detail."""
         if detail.what == "name":
-            months = _month_names(lang)
+            months = _MONTHS.get(lang.code) or _MONTHS.setdefault(lang.code, _month_names(lang))
             return all(w in self.words or w in lang.not_names or w in months for w in detail.key.split())
         if detail.what == "phone number":
             return detail.key in self.digit_runs or detail.key in self.digits
@@ -70,17 +76,19 @@ def _month_names(lang: Lang) -> dict[str, int]:
     table: dict[str, int] = {}
     for names in (lang.pack.months, lang.pack.month_abbreviations):
         for i, name in enumerate(names):
-            table[name.casefold()] = i + 1
+            table[nfc(name).casefold()] = i + 1
     return table
 
 
 _LETTERS = r"(?:[^\W\d_]|[\u0E00-\u0E7F\u0980-\u09FF])"
 _WORD = rf"({_LETTERS}(?:{_LETTERS}|\.(?={_LETTERS}))*\.?)"
-_YEAR = r"(?:,?\s*(?:de\s+|del\s+|พ\.ศ\.\s*|ค\.ศ\.\s*)?(\d{4})(?!\d))?"
+_YEAR = r"(?:,?\s*(?:de\s+|del\s+|พ\.ศ\.\s*|ค\.ศ\.\s*)?(\d{4}|\d{2})(?!\d))?"
 # Both shapes start from something cheap to find (a digit, a word) and the month is looked
 # up in a dict, instead of a 24-way alternation tried at every position.
-DAY_FIRST = re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:de\s+)?{_WORD}{_YEAR}", re.IGNORECASE)
-MONTH_FIRST = re.compile(rf"{_WORD}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d){_YEAR}", re.IGNORECASE)
+DAY = re.compile(r"(?<!\d)\d{1,2}(?!\d)")
+DAY_FIRST = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th|লা|রা|ঠা|ই|শে)?\s*(?:de\s+)?{_WORD}{_YEAR}", re.IGNORECASE)
+MONTH_BEFORE = re.compile(rf"{_WORD}\s+$")
+MONTH_FIRST = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?!\d){_YEAR}", re.IGNORECASE)
 
 
 def _month(word: str, months: dict[str, int]) -> int | None:
@@ -94,28 +102,40 @@ _MONTHS: dict[str, dict[str, int]] = {}
 def _dates(text: str, lang: Lang) -> Iterator[Detail]:
     months = _MONTHS.get(lang.code) or _MONTHS.setdefault(lang.code, _month_names(lang))
 
-    def detail(day: str, month: int, year: str | None, span: Span) -> Detail:
-        years = [int(year) - off for off in lang.pack.year_offsets] if year else [0]
-        return Detail("date", "|".join(f"{y}-{month}-{int(day)}" for y in years), span)
 
-    for m in DAY_FIRST.finditer(text):
-        month = _month(m.group(2), months)
-        if month:
+    def detail(day: str, month: int, year: str | None, span: Span) -> Detail:
+        return Detail("date", "|".join(f"{y}-{month}-{int(day)}" for y in _years(year, lang)), span)
+
+    for day in DAY.finditer(text):  # dates always have a day: start from the few digits
+        m = DAY_FIRST.match(text, day.start())
+        if m and (month := _month(m.group(2), months)):
             yield detail(m.group(1), month, m.group(3), m.span())
-    for m in MONTH_FIRST.finditer(text):
-        month = _month(m.group(1), months)
-        if month:
-            yield detail(m.group(2), month, m.group(3), m.span())
+            continue
+        before = MONTH_BEFORE.search(text, max(0, day.start() - 24), day.start())
+        m = MONTH_FIRST.match(text, day.start())
+        if before and m and (month := _month(before.group(1), months)):
+            yield detail(m.group(1), month, m.group(2), (before.start(), m.end()))
     for m in ISO_DATE.finditer(text):
         yield Detail("date", f"{int(m.group(1))}-{int(m.group(2))}-{int(m.group(3))}", m.span())
     for m in NUM_DATE.finditer(text):
-        year = int(m.group(3)) + (2000 if len(m.group(3)) == 2 else 0)
-        yield Detail("date", f"{year}-{int(m.group(2))}-{int(m.group(1))}", m.span())
+        keys = [f"{y}-{int(m.group(2))}-{int(m.group(1))}" for y in _years(m.group(3), lang)]
+        yield Detail("date", "|".join(keys), m.span())
+
+
+def _years(year: str | None, lang: Lang) -> list[int]:
+    """The Common-era years a written year may mean (Buddhist era in Thai; 2-digit years)."""
+    if not year:
+        return [0]
+    if len(year) == 2:
+        return sorted({2000 + int(year)} | {2500 + int(year) - off for off in lang.pack.year_offsets if off})
+    return [int(year) - off for off in lang.pack.year_offsets]
 
 
 def _number_key(raw: str) -> str:
     raw = raw.strip(".,")
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", raw):
+    if re.fullmatch(r"\d{1,2}(?:,\d{2})*,\d{3}(?:\.\d+)?", raw):  # lakh grouping: 5,00,000
+        raw = raw.replace(",", "")
+    elif re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", raw):
         raw = raw.replace(",", "")
     elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", raw):
         raw = raw.replace(".", "").replace(",", ".")
@@ -154,7 +174,8 @@ def details(text: str, lang: Lang, *, names: bool = True) -> list[Detail]:
     if names:
         for m in NAME.finditer(text):
             before = text[max(0, m.start() - 6) : m.start()]
-            at_start = AFTER_SENTENCE_END.search(before) is not None or not text[: m.start()].strip()
+            at_start = (AFTER_SENTENCE_END.search(before) is not None and not TITLE_BEFORE.search(before)) \
+                or not text[: m.start()].strip()
             if lang.tokenizer == "latin" and " " not in m.group() and at_start:
                 continue
             words = [w.casefold().removesuffix("'s") for w in m.group().split()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..catalog import RuleSpec
 from ..letter import SIGNATURE_IDS
-from ..text import word_count
+from ..text import nfc, normalise, word_count
 from .doc import Doc
 from .registry import check_kind
 from .verdict import Violation
@@ -61,7 +61,7 @@ def signature(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     if doc.facts is None:
         return []
     name = doc.facts.sender.name
-    if " ".join(name.casefold().split()) in " ".join(text.casefold().split()):
+    if " ".join(normalise(nfc(name)).casefold().split()) in " ".join(text.casefold().split()):
         return []
     template = rule.message_owner if sid == "owner_signature" else rule.message_sender
     message = (template or rule.message).format(owner=name, sender=name)

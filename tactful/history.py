@@ -1,0 +1,130 @@
+"""Drafting history in SQLite: every draft with its case, provider, model, prompt version and report.
+
+Append-only rows; the schema is an ordered list of migrations (``MIGRATIONS``), applied once
+each and recorded in ``_migrations``, so an old database is upgraded on open. Each browser
+session writes under its own ``session_id``; lists default to one session, so several sessions
+at once never mix their drafts. No API key is ever part of a row: rows are built from the
+case, the result and the provider/model names only.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
+migration = MIGRATIONS.append
+
+
+@migration
+def m001_drafts(db: sqlite3.Connection) -> None:
+    db.execute("""
+        CREATE TABLE drafts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id TEXT NOT NULL,
+            created REAL NOT NULL,
+            kind TEXT NOT NULL, lang TEXT NOT NULL, stage TEXT, tone TEXT NOT NULL,
+            instruction TEXT NOT NULL DEFAULT '',
+            provider TEXT NOT NULL, model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL, prompt_digest TEXT NOT NULL DEFAULT '',
+            passed INTEGER NOT NULL, attempts INTEGER NOT NULL,
+            prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+            latency_ms REAL NOT NULL,
+            case_json TEXT NOT NULL, letter_json TEXT NOT NULL, report_json TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX drafts_session ON drafts (session_id, created)")
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Apply the migrations this database has not seen yet."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied REAL NOT NULL)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+    for step in MIGRATIONS:
+        if step.__name__ not in done:
+            with db:
+                step(db)
+                db.execute("INSERT INTO _migrations VALUES (?, ?)", (step.__name__, time.time()))
+
+
+@dataclass
+class Row:
+    """One stored draft."""
+
+    id: int
+    session_id: str
+    created: float
+    kind: str
+    lang: str
+    stage: str | None
+    tone: str
+    instruction: str
+    provider: str
+    model: str
+    prompt_version: str
+    passed: bool
+    attempts: int
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: float
+    case: dict[str, Any]
+    letter: dict[str, Any]
+    report: dict[str, Any]
+
+
+class History:
+    """The SQLite store (one file; safe for several sessions through SQLite's own locking)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, check_same_thread=False, timeout=10)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        migrate(self.db)
+
+    def add(self, session_id: str, *, case: dict[str, Any], result: dict[str, Any], tone: str,
+            instruction: str = "", prompt_digest: str = "") -> int:
+        """Store a draft (``result`` is ``DraftResult.to_json()``); returns its id."""
+        usage = result["usage"]
+        with self.db:
+            cur = self.db.execute(
+                "INSERT INTO drafts (session_id, created, kind, lang, stage, tone, instruction, provider, model,"
+                " prompt_version, prompt_digest, passed, attempts, prompt_tokens, completion_tokens, latency_ms,"
+                " case_json, letter_json, report_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (session_id, time.time(), case["kind"], case["lang"], case.get("stage"), tone, instruction,
+                 result["provider"], result["model"], result["prompt_version"], prompt_digest,
+                 int(result["passed"]), result["attempts"], usage["prompt_tokens"], usage["completion_tokens"],
+                 result["latency_ms"], json.dumps(case, ensure_ascii=False),
+                 json.dumps(result["sections"], ensure_ascii=False), json.dumps(result["report"], ensure_ascii=False)))
+        return int(cur.lastrowid or 0)
+
+    def list(self, session_id: str | None = None, limit: int = 200) -> list[Row]:
+        """Newest first; one session's drafts, or every session's when ``session_id`` is None."""
+        sql = "SELECT * FROM drafts" + (" WHERE session_id = ?" if session_id else "") + " ORDER BY id DESC LIMIT ?"
+        args: tuple[Any, ...] = (session_id, limit) if session_id else (limit,)
+        return [self._row(r) for r in self.db.execute(sql, args)]
+
+    def get(self, draft_id: int) -> Row | None:
+        """One draft by id."""
+        row = self.db.execute("SELECT * FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        return self._row(row) if row else None
+
+    def delete(self, draft_id: int, session_id: str | None = None) -> bool:
+        """Delete a draft (only within ``session_id`` when given)."""
+        with self.db:
+            if session_id:
+                cur = self.db.execute("DELETE FROM drafts WHERE id = ? AND session_id = ?", (draft_id, session_id))
+            else:
+                cur = self.db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+        return cur.rowcount > 0
+
+    @staticmethod
+    def _row(r: tuple[Any, ...]) -> Row:
+        return Row(id=r[0], session_id=r[1], created=r[2], kind=r[3], lang=r[4], stage=r[5], tone=r[6],
+                   instruction=r[7], provider=r[8], model=r[9], prompt_version=r[10], passed=bool(r[12]),
+                   attempts=r[13], prompt_tokens=r[14], completion_tokens=r[15], latency_ms=r[16],
+                   case=json.loads(r[17]), letter=json.loads(r[18]), report=json.loads(r[19]))

@@ -1,0 +1,84 @@
+"""Typed page state kept in ``st.session_state``: settings, session id, letter versions.
+
+The API key typed into the settings panel lives only in this browser session's memory:
+never on disk, in history, in exports or in any message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from ..catalog import Catalog, load
+from ..config import Settings
+from ..history import History
+from ..letter import Letter
+
+
+@dataclass
+class Version:
+    """One drafted version of the letter, as shown side by side."""
+
+    number: int
+    label: str
+    tone: str
+    instruction: str
+    letter: Letter
+    result: dict[str, Any]
+    case: dict[str, Any]
+    history_id: int | None = None
+    movement: str = ""
+
+    @property
+    def passed(self) -> bool:
+        """True when the version passed the guardrails."""
+        return bool(self.result["passed"])
+
+
+@dataclass
+class PageState:
+    """Everything one browser session remembers."""
+
+    session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    versions: list[Version] = field(default_factory=list)
+    form_errors: dict[str, str] = field(default_factory=dict)
+    api_key: str = ""
+
+
+def page_state() -> PageState:
+    """This session's state (created on first use)."""
+    if "tactful" not in st.session_state:
+        st.session_state["tactful"] = PageState()
+    state: PageState = st.session_state["tactful"]
+    return state
+
+
+@st.cache_resource
+def catalog() -> Catalog:
+    """The data catalog, loaded once per server process."""
+    return load()
+
+
+@lru_cache(maxsize=4)
+def _history(path: str) -> History:
+    return History(Path(path))
+
+
+def history(settings: Settings) -> History:
+    """The history store at the configured path (default under the user's data dir)."""
+    path = settings.db_path or settings.data_dir / "history.db"
+    return _history(str(path))
+
+
+def current_settings() -> Settings:
+    """Settings from the environment, overridden by the sidebar's choices for this session."""
+    over: dict[str, Any] = dict(st.session_state.get("settings_override", {}))
+    key = page_state().api_key
+    if key:
+        over["api_key"] = key
+    return Settings(**over)
