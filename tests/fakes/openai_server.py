@@ -104,6 +104,8 @@ class FakeOpenAI:
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
                 try:
                     self._answer(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout) or we dropped it on purpose
                 finally:
                     with fake._lock:
                         fake.in_flight -= 1
