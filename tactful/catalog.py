@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import yamldoc
 from .errors import DataFileError, UsageError
-from .text import PhraseIndex, Tokenizer, alternation, nfc, phrase_pattern
+from .text import WORD_CLASS, PhraseIndex, Tokenizer, alternation, nfc, phrase_pattern
 
 ROOT = Path(__file__).resolve().parent.parent
 Severity = Literal["error", "warning"]
@@ -136,6 +136,7 @@ class LangPack(_Data):
     month_abbreviations: list[str] = Field(default_factory=list)
     year_offsets: list[int] = Field(default_factory=lambda: [0])
     not_names: list[str] = Field(default_factory=list)
+    titles: list[str] = Field(default_factory=list)  # abbreviations whose dot does not end a sentence
     sections: dict[str, list[str]]
     rules: dict[str, LangRule]
     messages: dict[str, str] = Field(default_factory=dict)
@@ -151,8 +152,10 @@ class Lang:
         entries = [(p, f"cue:{sid}") for sid, cues in pack.sections.items() for p in cues]
         self.greeting = alternation([r"^\s*" + phrase_pattern(p, tk) for p in pack.greetings])
         self.sign_off = alternation([r"^\s*" + phrase_pattern(p, tk) + r"\s*[,.!]?\s*$" for p in pack.sign_offs])
-        self.cc = alternation([r"^\s*" + re.escape(nfc(p)) + r"\s*:" for p in pack.cc_markers])
+        # "cc: Siti", "cc Siti", "s.k. Siti": the marker, then a colon or a space, at a line start
+        self.cc = alternation([r"^\s*" + re.escape(nfc(p)) + rf"(?![{WORD_CLASS}])\s*:?" for p in pack.cc_markers])
         self.not_names = frozenset(nfc(w).casefold() for w in pack.not_names)
+        self.titles = frozenset(nfc(w).casefold().rstrip(".") for w in pack.titles)
         self.regexes: dict[str, list[re.Pattern[str]]] = {}
         self.counters: dict[str, list[re.Pattern[str]]] = {}
         flags = re.IGNORECASE | re.MULTILINE

@@ -28,9 +28,11 @@ NUM_DATE = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})(?![\d
 PHONE = re.compile(r"(?<![\d+])\+?\d(?:[\d ().-]{5,}\d)(?!\d)")
 NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*(?![\d])")  # "RM150": the number is 150
 # Capitalised words on one line ("RM150": "RM" is a currency, not a name).
-NAME = re.compile(r"(?<![\w'])[A-Z][a-zà-ÿA-Z'-]+(?!\d)(?:[ \t]+(?:(?:de|del|la|van|von|bin|binti|da|di)[ \t]+)?"
-                  r"[A-Z][a-zà-ÿA-Z'-]+(?!\d))*")
-TITLE_BEFORE = re.compile(r"\b[A-Z][a-z]{0,3}\.\s*$")  # "Mr. Smith": not a sentence start
+_CAP = "A-ZÀ-ÖØ-Þ"
+_LOW = "a-zß-öø-ÿA-ZÀ-ÖØ-Þ"
+NAME = re.compile(rf"(?<![\w'])[{_CAP}][{_LOW}'-]*[{_LOW}](?![\d'-])(?:[ \t]+(?:(?:de|del|la|van|von|bin|binti|da|di)[ \t]+)?"
+                  rf"[{_CAP}][{_LOW}'-]*[{_LOW}](?![\d'-]))*")
+WORD_BEFORE_DOT = re.compile(r"(\w+)\.\s*$")  # "Mr. Smith": a title's dot is not a sentence end
 AFTER_SENTENCE_END = re.compile(r"[.!?।:;\n\"“(]\s*$")
 
 
@@ -174,7 +176,11 @@ def details(text: str, lang: Lang, *, names: bool = True) -> list[Detail]:
     if names:
         for m in NAME.finditer(text):
             before = text[max(0, m.start() - 6) : m.start()]
-            at_start = (AFTER_SENTENCE_END.search(before) is not None and not TITLE_BEFORE.search(before)) \
+            if m.group().isupper():
+                continue  # an all-caps subject line or an acronym, not a person's or company's name
+            titled = WORD_BEFORE_DOT.search(text, max(0, m.start() - 8), m.start())
+            after_title = titled is not None and titled.group(1).casefold() in lang.titles
+            at_start = (AFTER_SENTENCE_END.search(before) is not None and not after_title) \
                 or not text[: m.start()].strip()
             if lang.tokenizer == "latin" and " " not in m.group() and at_start:
                 continue

@@ -1,0 +1,14 @@
+"""Tactful in the browser: ``streamlit run app.py`` (the README's ``make run``)."""
+
+import streamlit as st
+
+from tactful.ui.widgets import settings_panel
+
+st.set_page_config(page_title="Tactful", page_icon="✉️", layout="wide")
+settings_panel()
+pages = [
+    st.Page("app_pages/draft.py", title="Draft a letter", icon="✍️", default=True),
+    st.Page("app_pages/check.py", title="Check my letter", icon="🔎"),
+    st.Page("app_pages/history.py", title="History", icon="🗂️"),
+]
+st.navigation(pages).run()

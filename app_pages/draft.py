@@ -1,0 +1,119 @@
+"""Draft a letter: case form -> streamed draft -> guarded letter -> tone versions -> export."""
+
+import datetime as dt
+
+import streamlit as st
+import yaml
+
+from tactful.catalog import ROOT
+from tactful.errors import TactfulError
+from tactful.export import to_docx, to_md, to_txt
+from tactful.letter import LANGS, TONES, CaseFile
+from tactful.ui.form import CHOICES, example_case, facts_form, validate
+from tactful.ui.run import draft_version, summary
+from tactful.ui.state import catalog, current_settings, page_state
+from tactful.ui.widgets import verdict
+from tactful.versions import ADJUSTMENTS, diff_html, movement
+
+state = page_state()
+cat = catalog()
+settings = current_settings()
+
+st.title("Draft a letter")
+c1, c2, c3 = st.columns([2, 1, 1])
+choice = c1.selectbox("Letter", list(CHOICES), key="choice")
+lang = c2.selectbox("Language", LANGS, key="lang", format_func=lambda c: cat.lang(c).pack.name)
+kind, stage = CHOICES[choice]
+layout = cat.kind(kind).stage(stage)
+prefix = f"{kind}.{stage}.{lang}"
+try:
+    example = example_case(cat, kind, stage, lang)
+except TactfulError as err:
+    st.error(err.message)
+    st.stop()
+tone = c3.selectbox("Tone", TONES, key=f"{prefix}.tone", index=TONES.index(example.tone))
+st.caption(f"{cat.kind(kind).aim} Fields marked * are required. Drafted by "
+           f"{'the built-in offline drafter' if settings.resolved_provider == 'offline' else settings.model}.")
+
+with st.form(f"form.{prefix}"):
+    raw = facts_form(layout.facts, example.facts, prefix, state.form_errors)
+    submitted = st.form_submit_button("Draft letter", type="primary")
+
+if submitted:
+    case, errors = validate(raw, kind=kind, stage=stage, lang=lang, tone=tone, catalog=cat)
+    state.form_errors = errors
+    if case is None:
+        st.rerun()  # show each message under its field; every value stays in the form
+    else:
+        try:
+            state.versions.clear()
+            draft_version(case, settings, tone=tone, label="First draft")
+        except TactfulError as err:
+            st.error(err.message)
+
+if not state.versions:
+    st.stop()
+
+current = state.versions[-1]
+st.subheader(f"Version {current.number}: {current.label}")
+if current.movement:
+    (st.info if "Not" not in current.movement and "Did not" not in current.movement else st.warning)(current.movement)
+verdict(current.result["report"], current.letter.text, provider=current.result["provider"],
+        model=current.result["model"])
+
+st.markdown("**Regenerate with a tone adjustment**")
+cols = st.columns(len(ADJUSTMENTS) + 1)
+asked = None
+for col, label in zip(cols, ADJUSTMENTS, strict=False):
+    if col.button(label, key=f"adjust.{label}"):
+        asked = label
+instruction = st.text_input("Or your own instruction (the offline drafter applies tones only)", key="instruction")
+if cols[-1].button("Apply instruction", disabled=not instruction.strip()):
+    asked = "Instruction"
+if asked:
+    case = CaseFile.model_validate(current.case)
+    new_tone, _ = ADJUSTMENTS.get(asked, (current.tone, ""))
+    try:
+        new = draft_version(case, settings, tone=new_tone, label=asked,
+                            instruction=instruction if asked == "Instruction" else "")
+        new.movement = movement(asked, current.letter.text, new.letter.text, catalog=cat, lang=case.lang).message
+        st.rerun()
+    except TactfulError as err:
+        st.error(err.message)
+
+st.markdown("**Versions**")
+st.dataframe([summary(v) for v in state.versions], hide_index=True)
+if len(state.versions) > 1:
+    numbers = [v.number for v in state.versions]
+    a_col, b_col = st.columns(2)
+    a = a_col.selectbox("Compare version", numbers, index=len(numbers) - 2, key="cmp_a")
+    b = b_col.selectbox("with version", numbers, index=len(numbers) - 1, key="cmp_b")
+    va, vb = state.versions[a - 1], state.versions[b - 1]
+    st.html(f'<div class="tactful-diff" style="line-height:1.6">{diff_html(va.letter.text, vb.letter.text)}</div>'
+            "<style>.tactful-diff del{background:#ffd6d6}.tactful-diff ins{background:#d6f5d6;text-decoration:none}</style>")
+    left, right = st.columns(2)
+    with left:
+        verdict(va.result["report"], va.letter.text, provider=va.result["provider"], model=va.result["model"])
+    with right:
+        verdict(vb.result["report"], vb.letter.text, provider=vb.result["provider"], model=vb.result["model"])
+
+st.markdown("**Export**")
+if not current.passed:
+    st.warning("This version failed the guardrails: fix it (regenerate or adjust the facts) before exporting.")
+    st.stop()
+warnings = [v for v in current.result["report"]["violations"] if v["severity"] == "warning"]
+if warnings and not st.checkbox(f"I have read the {len(warnings)} warning(s) above and accept them", key="ack"):
+    st.stop()
+name = f"tactful-{current.case['kind']}-{current.case['lang']}-v{current.number}"
+e1, e2, e3 = st.columns(3)
+e1.download_button("Download .txt", to_txt(current.letter, passed=True), f"{name}.txt", "text/plain")
+e2.download_button("Download .docx", to_docx(current.letter, passed=True, company=current.case["facts"]["company"]),
+                   f"{name}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+e3.download_button("Download .md", to_md(current.letter, passed=True), f"{name}.md", "text/markdown")
+st.code(current.letter.text, language=None)
+if st.button("Add this approved letter's case to the eval cases"):
+    folder = ROOT / "evals" / "cases" / current.case["kind"]
+    path = folder / f"{current.case['lang']}-approved-{dt.datetime.now():%Y%m%d-%H%M%S}.yaml"
+    data = {**current.case, "expect": ["passes_guardrails"], "notes": "Approved in the app."}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    st.success(f"Saved {path.relative_to(ROOT)}")

@@ -1,0 +1,29 @@
+"""History: every draft of this session (or all sessions), reopened with its report, or deleted."""
+
+import datetime as dt
+
+import streamlit as st
+
+from tactful.letter import Letter
+
+from tactful.ui.state import current_settings, history, page_state
+from tactful.ui.widgets import verdict
+
+state = page_state()
+store = history(current_settings())
+st.title("History")
+scope = st.radio("Show", ["This session", "All sessions"], horizontal=True, key="history_scope")
+rows = store.list(state.session_id if scope == "This session" else None)
+st.caption(f"{len(rows)} draft(s) in {store.path}")
+for row in rows:
+    when = dt.datetime.fromtimestamp(row.created).strftime("%Y-%m-%d %H:%M")
+    mark = "passed" if row.passed else "FAILED"
+    with st.expander(f"#{row.id} · {when} · {row.kind} ({row.lang}) · {row.tone} · {mark} · "
+                     f"{row.provider}/{row.model} · prompt {row.prompt_version}"):
+        st.caption(f"{row.attempts} attempt(s) · {row.prompt_tokens + row.completion_tokens} tokens · "
+                   f"{row.latency_ms:.0f} ms · customer: {row.case['facts']['customer']['name']}")
+        letter = Letter.from_flat(row.letter, [k for k in row.letter if k not in {"greeting", "sign_off"}])
+        verdict(row.report, letter.text, provider=row.provider, model=row.model)
+        if st.button("Delete", key=f"delete.{row.id}"):
+            store.delete(row.id)
+            st.rerun()

@@ -1,0 +1,79 @@
+"""Draft from the page: stream into a placeholder marked unchecked, then keep the checked version."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+import streamlit as st
+
+from ..config import Settings
+from ..drafting import DraftRequest, make_drafter
+from ..letter import CaseFile, Letter
+from ..prompts import cached_version
+from ..repair import guarded_draft
+from .state import Version, catalog, history, page_state
+
+_PAIR = re.compile(r'"(\w+)"\s*:\s*"((?:[^"\\]|\\.)*)')
+
+
+def readable(streamed: str) -> str:
+    """Streamed model output (JSON) shown as the letter text it is becoming."""
+    if not streamed.lstrip().startswith("{"):
+        return streamed
+    parts = []
+    for _key, value in _PAIR.findall(streamed):
+        try:
+            parts.append(json.loads(f'"{value}"'))
+        except json.JSONDecodeError:
+            parts.append(value.replace("\\n", "\n"))
+    return "\n\n".join(p for p in parts if p)
+
+
+def draft_version(case: CaseFile, settings: Settings, *, tone: str, label: str, instruction: str = "") -> Version:
+    """Draft with streaming and repairs shown as they happen; record the result in history."""
+    state = page_state()
+    box = st.empty()
+    streamed: list[str] = []
+
+    def on_delta(delta: str | None) -> None:
+        if delta is None:
+            streamed.clear()  # a retry starts: what came so far is void
+        else:
+            streamed.append(delta)
+        text = html.escape(readable("".join(streamed))).replace("\n", "<br>")
+        box.html('<div class="tactful-unchecked"><b>Unchecked draft, still arriving. '
+                 f'Not yet checked against the guidelines.</b><br><br>{text}</div>')
+
+    cached_version(settings.prompt_version)
+    request = DraftRequest(case=case, catalog=catalog(), prompt_version=settings.prompt_version, tone=tone,
+                           instruction=instruction)
+    with st.status("Drafting and checking…", expanded=True) as status:
+        result = guarded_draft(make_drafter(settings), request, max_repairs=settings.max_repairs,
+                               token_budget=settings.token_budget, on_delta=on_delta, on_event=status.write)
+        status.update(label=f"Checked after {len(result.transcript)} attempt(s)", state="complete", expanded=False)
+    box.empty()
+    data = result.to_json()
+    case_data = case.model_dump(mode="json", exclude_none=True, exclude={"expect", "notes"})
+    row_id = history(settings).add(state.session_id, case=case_data, result=data, tone=tone, instruction=instruction,
+                                   prompt_digest=cached_version(settings.prompt_version).digest)
+    version = Version(number=len(state.versions) + 1, label=label, tone=tone, instruction=instruction,
+                      letter=result.letter, result=data, case=case_data, history_id=row_id)
+    state.versions.append(version)
+    return version
+
+
+def letter_of(version: Version) -> Letter:
+    """The version's letter."""
+    return version.letter
+
+
+def summary(version: Version) -> dict[str, Any]:
+    """One row of the versions table."""
+    r = version.result
+    return {"version": version.number, "adjustment": version.label, "tone": version.tone,
+            "guardrails": "passed" if version.passed else "FAILED", "attempts": r["attempts"],
+            "provider / model": f"{r['provider']} / {r['model']}", "prompt": r["prompt_version"],
+            "tokens": r["usage"]["total_tokens"], "ms": r["latency_ms"]}

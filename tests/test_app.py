@@ -1,0 +1,78 @@
+"""The Streamlit page logic with AppTest: form defaults, inline validation, verdict, versions, check page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def field(at: AppTest, label: str):
+    return next(w for w in [*at.text_input, *at.text_area] if w.label.startswith(label))
+
+
+def draft(at: AppTest) -> None:
+    next(b for b in at.button if b.label == "Draft letter").click()
+    at.run()
+    assert not at.exception
+
+
+def test_form_starts_with_the_kinds_example(app: AppTest) -> None:
+    assert field(app, "Company").value == "Fake Financial"
+    assert field(app, "The bad news").value.startswith("Your application")
+    assert "offline drafter" in " ".join(c.value for c in app.caption)
+
+
+def test_draft_letter_shows_guardrails_passed(app: AppTest) -> None:
+    draft(app)
+    assert any("Guardrails passed" in s.value for s in app.success)
+    assert "offline" in " ".join(s.value for s in app.success)
+    assert any("Version 1" in h.value for h in app.subheader)
+
+
+def test_missing_required_fact_is_shown_under_the_field_and_nothing_is_lost(app: AppTest) -> None:
+    field(app, "The bad news").set_value("")
+    field(app, "Company").set_value("Fake Financial Ltd")
+    draft(app)
+    assert any("required" in m.value for m in app.markdown if m.value.startswith(":red["))
+    assert field(app, "Company").value == "Fake Financial Ltd"
+    assert not app.success
+
+
+def test_shorter_makes_a_second_version_and_says_whether_it_moved(app: AppTest) -> None:
+    draft(app)
+    next(b for b in app.button if b.label == "Shorter").click()
+    app.run()
+    assert not app.exception
+    assert any("Version 2: Shorter" in h.value for h in app.subheader)
+    moved = [i.value for i in app.info] + [w.value for w in app.warning]
+    assert any("words" in m for m in moved), moved
+    assert len(app.dataframe[0].value) == 2
+
+
+def test_check_page_reports_a_blaming_letter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/check.py")
+    at.run()
+    at.text_area(key="check_text").set_value(
+        "Dear Mr. Lee,\n\nThank you for banking with us.\n\nDue to your late payments, your loan was denied.\n\n"
+        "Yours sincerely,\n\nDana Ortiz")
+    next(b for b in at.button if b.label == "Check letter").click()
+    at.run()
+    assert not at.exception
+    assert any("Guardrails failed" in e.value for e in at.error)
+    assert any("blame_shifting" in m.value for m in at.markdown)
