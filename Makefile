@@ -6,7 +6,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 CASE   ?= evals/cases/bad_news/en-credit-denied.yaml
 
-.PHONY: run test check bench clean
+PORT   ?= 8501
+
+.PHONY: run draft test check bench browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +16,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)  ## draft the example case (built-in offline drafter unless a model is configured)
+run: $(STAMP)  ## the app on http://localhost:$(PORT) (built-in offline drafter unless a model is configured)
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+draft: $(STAMP)  ## draft one case from the command line
 	$(VENV)/bin/tactful draft $(CASE)
 
-test: $(STAMP)  ## the whole test suite
+browser:  ## Debian's Chromium for the browser tests (installed when missing; needs root, as in CI)
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+test: $(STAMP) browser  ## the whole test suite, browser tests included
 	$(PY) -m pytest
 
 check: $(STAMP)  ## lint and type-check
@@ -27,6 +35,7 @@ check: $(STAMP)  ## lint and type-check
 bench: $(STAMP)  ## benchmarks (by hand; figures go in the README)
 	$(PY) bench/check_speed.py
 	$(PY) bench/draft_overhead.py
+	$(PY) bench/app_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

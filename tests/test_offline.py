@@ -10,6 +10,7 @@ from tactful.cases import load_case
 from tactful.catalog import load
 from tactful.drafting import DraftRequest
 from tactful.drafting.offline import OfflineDrafter
+from tactful.guardrails import check
 from tactful.letter import TONES
 from tactful.repair import guarded_draft
 from tactful.text import word_count
@@ -30,6 +31,9 @@ def test_every_tone_passes(path: Path) -> None:
         text = result.letter.text
         assert case.facts.sender.name in text and case.facts.customer.name in text
         assert case.facts.company in text
+        # Exported and pasted back into "Check my letter", the same letter must pass as plain text.
+        pasted = check(text, kind=case.kind, lang=case.lang, stage=case.stage, facts=case.facts, catalog=catalog)
+        assert pasted.passed, f"{path.name} tone={tone} as plain text: {[(v.rule, v.section) for v in pasted.errors]}"
 
 
 def test_concise_is_shorter_than_warm() -> None:
