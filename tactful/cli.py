@@ -43,8 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--facts", metavar="CASE_FILE", help="case file whose facts ground names, numbers and dates")
     chk.add_argument("--json", action="store_true", help="one JSON object per letter, one per line")
     from .drafting.cli import add_draft_parser
+    from .evals.cli import add_eval_parser
 
     add_draft_parser(sub)
+    add_eval_parser(sub)
     return parser
 
 
@@ -92,6 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return run_check(args)
+        if args.command == "eval":
+            from .evals.cli import run_eval
+
+            return run_eval(args)
         from .drafting.cli import run_draft
 
         return run_draft(args)

@@ -196,3 +196,16 @@ def _leftmost_longest(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         if not out or start >= out[-1][1]:
             out.append((start, end))
     return out
+
+
+def words(text: str, tokenizer: Tokenizer) -> list[str]:
+    """The words of ``text``, case-folded (Thai runs segmented by dictionary)."""
+    out: list[str] = []
+    for token in _WORD.findall(normalise(nfc(text))):
+        if tokenizer == "thai" and _THAI_RUN.fullmatch(token):
+            from pythainlp.tokenize import word_tokenize
+
+            out += [t for t in word_tokenize(token, engine="newmm", keep_whitespace=False) if t.strip()]
+        else:
+            out.append(token.casefold())
+    return out

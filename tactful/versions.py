@@ -52,9 +52,10 @@ def movement(asked: str, before: str, after: str, *, catalog: Catalog, lang: str
     register = {"Warmer": "warm", "More formal": "formal", "Firmer": "firm", "More empathetic": "empathetic"}.get(asked)
     if register is None:
         return Movement(None, "Free-text instruction: compare the versions yourself.")
-    a, b = _markers(before, catalog, lang, register), _markers(after, catalog, lang, register)
-    if a is None or b is None:
+    ma, mb = _markers(before, catalog, lang, register), _markers(after, catalog, lang, register)
+    if ma is None or mb is None:
         return Movement(None, f"Cannot measure “{asked.lower()}” for this language yet.")
+    a, b = ma, mb
     if register == "formal":
         a -= len(_CONTRACTION.findall(before))
         b -= len(_CONTRACTION.findall(after))

@@ -65,8 +65,9 @@ class RemoteDrafter:
 
     provider = "openai"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, cache: Any = None, cache_salt: str = "", replay_only: bool = False) -> None:
         self.settings = settings
+        self.cache, self.cache_salt, self.replay_only = cache, cache_salt, replay_only  # evals only
         self.model = settings.model
         self.endpoint = settings.endpoint
         self._secret = settings.api_key.get_secret_value() if settings.api_key else ""
@@ -123,7 +124,8 @@ class RemoteDrafter:
                     attempts += 1
                     if on_delta is not None and attempts > 1:
                         on_delta(None)
-                    text, call_usage = self._call(build, section_ids, version.params.model_dump(), on_delta)
+                    params = {**version.params.model_dump(), "prompt_digest": version.digest}
+                    text, call_usage = self._call(build, section_ids, params, on_delta)
                     usage.add(call_usage)
                     last_text = text
                     letter = parse_reply(text, section_ids)
@@ -160,6 +162,27 @@ class RemoteDrafter:
             fmt = {"type": "json_object"}
         common: dict[str, Any] = {"model": self.model, "messages": messages, "response_format": fmt,
                                   "temperature": params["temperature"], "max_tokens": params["max_tokens"]}
+        if self.cache is not None:
+            return self._cached(common, params, section_ids)
+        return self._send(common, on_delta)
+
+    def _cached(self, common: dict[str, Any], params: dict[str, Any], section_ids: list[str]) -> tuple[str, Usage]:
+        key = self.cache.key({"endpoint": self.endpoint, "prompt": params.get("prompt_digest", ""),
+                              "repeat": self.cache_salt, **common})
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit[0], Usage(hit[1], hit[2])
+        if self.replay_only:
+            from ..evals.cache import CacheMiss
+
+            raise CacheMiss(f"replay: no cached reply for this request in {self.cache.path} "
+                            f"(model '{self.model}'); run once without --replay to record it")
+        text, usage = self._send(common, None)
+        parse_reply(text, section_ids)  # only complete letters are cached
+        self.cache.put(key, text, usage.prompt_tokens, usage.completion_tokens)
+        return text, usage
+
+    def _send(self, common: dict[str, Any], on_delta: OnDelta | None) -> tuple[str, Usage]:
         if on_delta is None:
             completion = self.client.chat.completions.create(**common)
             choice = completion.choices[0]

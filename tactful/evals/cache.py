@@ -1,0 +1,59 @@
+"""Cache of model replies for evals, keyed by everything that affects a reply.
+
+The key hashes the endpoint, model, prompt version's content hash, the rendered messages,
+the sampling parameters, the response format and the repeat index. A rerun makes no model
+call for a cached cell; replay mode uses only the cache and fails clearly on a miss. The
+request's headers (and so the API key) are never part of the key or the stored value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..errors import TactfulError
+
+
+class CacheMiss(TactfulError):
+    """Replay mode needed a reply the cache does not have."""
+
+
+class ReplyCache:
+    """A SQLite file of replies; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, text TEXT NOT NULL,"
+                         " prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL)")
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(parts: dict[str, Any]) -> str:
+        """A stable hash of the request parts."""
+        return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def get(self, key: str) -> tuple[str, int, int] | None:
+        """The stored reply text and token usage, if any."""
+        with self._lock:
+            row = self._db.execute("SELECT text, prompt_tokens, completion_tokens FROM replies WHERE key = ?",
+                                   (key,)).fetchone()
+            if row:
+                self.hits += 1
+            else:
+                self.misses += 1
+        return (row[0], row[1], row[2]) if row else None
+
+    def put(self, key: str, text: str, prompt_tokens: int, completion_tokens: int) -> None:
+        """Store a reply (first writer wins)."""
+        with self._lock, self._db:
+            self._db.execute("INSERT OR IGNORE INTO replies VALUES (?, ?, ?, ?)",
+                             (key, text, prompt_tokens, completion_tokens))

@@ -1,0 +1,108 @@
+"""``tactful eval``: run the matrix, write results and reports, and gate on a baseline or a score.
+
+Exit codes: 0 done (and the gate held), 1 the gate failed (a regression against
+``--baseline`` or a score under ``--fail-under``), 2 bad usage or a case file that could not
+be read (the other cases still ran), 3 replay had no cached reply for some cells,
+130 interrupted (finished cells are kept; rerun the same command to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..catalog import ROOT, load
+from ..config import Settings
+from ..errors import UsageError
+from ..letter import TONES
+from . import report
+from .run import RunConfig, progress_bar, read_rows, run
+
+
+def add_eval_parser(sub: Any) -> None:
+    """Register ``eval`` on the CLI's subparsers."""
+    p = sub.add_parser("eval", help="compare prompt versions and models over the sample cases")
+    p.add_argument("--cases", default=str(ROOT / "evals" / "cases"), metavar="DIR", help="default: evals/cases")
+    p.add_argument("--prompt", action="append", metavar="VERSION", help="prompt version (repeat to compare)")
+    p.add_argument("--provider", choices=["offline", "openai"], help="default: as for `tactful draft`")
+    p.add_argument("--model", action="append", metavar="M", help="model (repeat to compare); default TACTFUL_MODEL")
+    p.add_argument("--base-url", help="OpenAI-compatible endpoint (default: OPENAI_BASE_URL)")
+    p.add_argument("--tone", action="append", choices=TONES, help="tone (repeat); default: each case's own tone")
+    p.add_argument("--concurrency", type=int, default=8, metavar="N", help="cells in flight at once (default 8)")
+    p.add_argument("--repeat", type=int, default=1, metavar="N", help="run each cell N times (stable/flaky)")
+    p.add_argument("--replay", action="store_true", help="use only cached replies; fail on a miss (no network)")
+    p.add_argument("--cache", metavar="FILE", help="reply cache (default .tactful/eval-cache.db)")
+    p.add_argument("--out", metavar="DIR", help="run folder (default .tactful/runs/<time>); reuse it to resume")
+    p.add_argument("--only-failing", metavar="RUN", help="rerun only the cells that failed or errored in RUN")
+    p.add_argument("--baseline", metavar="RUN", help="exit 1 when a cell that scored in RUN no longer does")
+    p.add_argument("--fail-under", type=float, metavar="SCORE", help="exit 1 when a version's score is below")
+    p.add_argument("--max-repairs", type=int, metavar="N", help="repair rounds per draft (default 2)")
+
+
+def _config(args: argparse.Namespace) -> RunConfig:
+    given = {"provider": args.provider, "base_url": args.base_url, "max_repairs": args.max_repairs}
+    settings = Settings(**{k: v for k, v in given.items() if v is not None})
+    if args.concurrency < 1 or args.repeat < 1:
+        raise UsageError("--concurrency and --repeat must be at least 1")
+    cases = Path(args.cases)
+    if not cases.is_dir():
+        raise UsageError(f"--cases {cases}: not a folder")
+    for flag in ("baseline", "only_failing"):
+        value = getattr(args, flag)
+        if value and not (Path(value) / "results.jsonl").exists():
+            raise UsageError(f"--{flag.replace('_', '-')} {value}: no results.jsonl there")
+    provider = settings.resolved_provider
+    out = Path(args.out) if args.out else ROOT / ".tactful" / "runs" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return RunConfig(
+        cases_dir=cases, prompts=args.prompt or [settings.prompt_version], provider=provider,
+        models=["tactful-offline"] if provider == "offline" else (args.model or [settings.model]),
+        tones=args.tone or [], out=out, settings=settings, concurrency=args.concurrency, repeat=args.repeat,
+        replay=args.replay, cache_path=Path(args.cache) if args.cache else None,
+        only_failing=Path(args.only_failing) if args.only_failing else None)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Run, write results and reports, print the summary, apply the gate."""
+    cfg = _config(args)
+    result = run(cfg, load(), progress=progress_bar())
+    for problem in result.case_errors:
+        print(f"tactful: case file skipped: {problem}", file=sys.stderr)
+    baseline = read_rows(Path(args.baseline)) if args.baseline else None
+    summary = report.summarise(result.rows)
+    (cfg.out / "summary.json").write_text(json.dumps({
+        "summary": summary, "by_rule": {f"{p} {m}": v for (p, m), v in report.by_rule(result.rows).items()},
+        "stability": {f"{p} {m}": v for (p, m), v in report.stability(result.rows).items()},
+        "case_errors": result.case_errors, "planned": result.planned, "ran": result.ran, "resumed": result.skipped,
+        **result.calls}, indent=1, ensure_ascii=False), encoding="utf-8")
+    (cfg.out / "report.md").write_text(report.markdown(result.rows, baseline), encoding="utf-8")
+    (cfg.out / "report.html").write_text(report.html_report(result.rows, baseline), encoding="utf-8")
+    print(report.markdown(result.rows, baseline).split("\n## Violations by rule")[0].split("## Summary", 1)[-1].strip())
+    print(f"\n{result.ran} cell(s) run, {result.skipped} already done, {result.calls.get('cache_hits', 0)} cached "
+          f"replies used · results and reports in {cfg.out}")
+    if result.interrupted:
+        print("tactful: interrupted; finished cells are kept. Rerun with --out "
+              f"{cfg.out} to resume.", file=sys.stderr)
+        return 130
+    if result.misses:
+        print(f"tactful: error: replay: {result.misses} cell(s) had no cached reply (see {cfg.out}/results.jsonl); "
+              "run once without --replay to record them", file=sys.stderr)
+        return 3
+    failed = False
+    if baseline is not None:
+        regs = report.regressions(result.rows, baseline)
+        for r in regs:
+            print(f"tactful: regression: {r['cell']}", file=sys.stderr)
+        failed |= bool(regs)
+    if args.fail_under is not None:
+        low = [s for s in summary if s["score"] < args.fail_under]
+        for s in low:
+            print(f"tactful: {s['prompt']} on {s['model']} scored {s['score']:.0%}, under {args.fail_under:.0%}",
+                  file=sys.stderr)
+        failed |= bool(low)
+    if failed:
+        return 1
+    return 2 if result.case_errors else 0

@@ -1,0 +1,153 @@
+"""Summaries and comparison reports (Markdown and a self-contained HTML file) of eval runs."""
+
+from __future__ import annotations
+
+import html
+import statistics
+from collections import defaultdict
+from typing import Any
+
+from ..highlight import highlighted
+from ..versions import diff_html
+from .run import cell_ok
+
+Group = tuple[str, str]  # (prompt version, provider:model)
+
+
+def group_of(row: dict[str, Any]) -> Group:
+    """The summary group of a row."""
+    return row["prompt_version"], f"{row['provider']}:{row['model']}"
+
+
+def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line per prompt version × model: pass rate, score, violations, repairs, latency, tokens, cost."""
+    groups: dict[Group, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[group_of(row)].append(row)
+    out = []
+    for (prompt, model), items in sorted(groups.items()):
+        ok = [r for r in items if not r.get("error")]
+        costs = [r["cost_usd"] for r in ok if r.get("cost_usd") is not None]
+        out.append({
+            "prompt": prompt, "model": model, "cells": len(items), "errors": len(items) - len(ok),
+            "pass_rate": round(sum(bool(r["passed"]) for r in ok) / len(items), 3),
+            "score": round(sum(cell_ok(r) for r in items) / len(items), 3),
+            "mean_violations": round(statistics.mean([r["errors"] + r["warnings"] for r in ok]), 2) if ok else None,
+            "mean_repairs": round(statistics.mean([r["attempts"] - 1 for r in ok]), 2) if ok else None,
+            "median_latency_ms": round(statistics.median([r["latency_ms"] for r in ok]), 1) if ok else None,
+            "tokens": sum(r["usage"]["total_tokens"] for r in ok),
+            "cost_usd": round(sum(costs), 4) if costs else None,
+        })
+    return out
+
+
+def by_rule(rows: list[dict[str, Any]]) -> dict[Group, dict[str, int]]:
+    """Cells violating each rule, per group."""
+    out: dict[Group, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        for rule in row.get("violations") or {}:
+            out[group_of(row)][rule] += 1
+    return {k: dict(v) for k, v in out.items()}
+
+
+def stability(rows: list[dict[str, Any]]) -> dict[Group, dict[str, int]]:
+    """With repeats: cases that always pass, sometimes pass (flaky) or never pass, per group."""
+    runs: dict[tuple[Group, str, str], list[bool]] = defaultdict(list)
+    for row in rows:
+        runs[(group_of(row), row["tone"], row["case"])].append(cell_ok(row))
+    out: dict[Group, dict[str, int]] = defaultdict(lambda: {"stable_pass": 0, "flaky": 0, "stable_fail": 0})
+    for (group, _, _), oks in runs.items():
+        bucket = "stable_pass" if all(oks) else "stable_fail" if not any(oks) else "flaky"
+        out[group][bucket] += 1
+    return dict(out)
+
+
+def regressions(rows: list[dict[str, Any]], baseline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cells that scored in the baseline run and do not now (matched by cell identity)."""
+    before = {r["cell"]: cell_ok(r) for r in baseline}
+    return [r for r in rows if before.get(r["cell"]) and not cell_ok(r)]
+
+
+def _cases(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """case -> prompt version -> the first row (first model, tone and repeat) for side-by-side views."""
+    out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for row in sorted(rows, key=lambda r: (r["case"], r["model"], r["tone"], r["repeat"])):
+        out[row["case"]].setdefault(row["prompt_version"], row)
+    return out
+
+
+def _outcome(row: dict[str, Any]) -> str:
+    if row.get("error"):
+        return "error"
+    return "pass" if cell_ok(row) else "fail"
+
+
+def markdown(rows: list[dict[str, Any]], baseline: list[dict[str, Any]] | None = None) -> str:
+    """The comparison as Markdown."""
+    lines = ["# Eval report", ""]
+    regs = regressions(rows, baseline or [])
+    if baseline is not None:
+        lines += [f"## Regressions against the baseline: {len(regs)}", ""]
+        lines += [f"- `{r['cell']}`: {r.get('error') or ', '.join(sorted(r.get('violations') or {})) or 'expectations'}"
+                  for r in regs] + [""]
+    lines += ["## Summary", "", "| prompt | model | cells | pass rate | score | mean violations | mean repairs |"
+              " median latency ms | tokens | cost USD | errors |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for s in summarise(rows):
+        lines.append(f"| {s['prompt']} | {s['model']} | {s['cells']} | {s['pass_rate']:.0%} | {s['score']:.0%} | "
+                     f"{s['mean_violations']} | {s['mean_repairs']} | {s['median_latency_ms']} | {s['tokens']} | "
+                     f"{'-' if s['cost_usd'] is None else s['cost_usd']} | {s['errors']} |")
+    rules = by_rule(rows)
+    all_rules = sorted({r for v in rules.values() for r in v})
+    if all_rules:
+        groups = sorted(rules)
+        lines += ["", "## Violations by rule (cells)", "", "| rule | " + " | ".join(f"{p} {m}" for p, m in groups) + " |",
+                  "|---|" + "---|" * len(groups)]
+        lines += [f"| {rule} | " + " | ".join(str(rules[g].get(rule, 0)) for g in groups) + " |" for rule in all_rules]
+    differing = [(case, versions) for case, versions in _cases(rows).items()
+                 if len({_outcome(r) for r in versions.values()}) > 1]
+    lines += ["", f"## Cases whose outcome differs between versions: {len(differing)}", ""]
+    for case, versions in differing:
+        lines.append(f"- `{case}`: " + ", ".join(f"{p} {_outcome(r)}" for p, r in sorted(versions.items())))
+    return "\n".join(lines) + "\n"
+
+
+CSS = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:1400px}table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}.letters{display:grid;gap:1rem}
+.case{border-top:2px solid #444;margin-top:1.5rem}.pass{color:#176f2c}.fail,.error{color:#b00020}
+del{background:#ffd6d6}ins{background:#d6f5d6;text-decoration:none}.same.hidden{display:none}"""
+JS = """function only(on){document.querySelectorAll('.case.same').forEach(e=>e.classList.toggle('hidden',on))}"""
+
+
+def html_report(rows: list[dict[str, Any]], baseline: list[dict[str, Any]] | None = None) -> str:
+    """The comparison as one self-contained HTML file (no external assets)."""
+    parts = [f"<!doctype html><meta charset='utf-8'><title>Tactful eval report</title><style>{CSS}</style>"
+             f"<script>{JS}</script><h1>Eval report</h1>"]
+    if baseline is not None:
+        regs = regressions(rows, baseline)
+        parts.append(f"<h2>Regressions against the baseline: {len(regs)}</h2><ul>"
+                     + "".join(f"<li><code>{html.escape(r['cell'])}</code></li>" for r in regs) + "</ul>")
+    md_summary = summarise(rows)
+    head = ["prompt", "model", "cells", "pass_rate", "score", "mean_violations", "mean_repairs", "median_latency_ms",
+            "tokens", "cost_usd", "errors"]
+    parts.append("<h2>Summary</h2><table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>" + "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(s[h]))}</td>" for h in head) + "</tr>" for s in md_summary) + "</table>")
+    parts.append("<h2>Cases</h2><label><input type=checkbox onchange='only(this.checked)'> "
+                 "only cases whose outcome differs between versions</label>")
+    for case, versions in _cases(rows).items():
+        outcomes = {p: _outcome(r) for p, r in versions.items()}
+        same = "same" if len(set(outcomes.values())) == 1 else "differs"
+        cols = len(versions)
+        parts.append(f"<div class='case {same}'><h3>{html.escape(case)}</h3>"
+                     f"<div class='letters' style='grid-template-columns:repeat({cols},1fr)'>")
+        for prompt, row in sorted(versions.items()):
+            body = html.escape(row["error"]) if row.get("error") else highlighted(row["letter"],
+                                                                                   row["report"]["violations"])
+            rules = ", ".join(sorted(row.get("violations") or {})) or "none"
+            parts.append(f"<div><h4>{html.escape(prompt)} <span class='{outcomes[prompt]}'>{outcomes[prompt]}</span>"
+                         f"</h4><p>violations: {html.escape(rules)}</p>{body}</div>")
+        parts.append("</div>")
+        texts = [r["letter"] for _, r in sorted(versions.items()) if not r.get("error")]
+        if len(texts) >= 2 and texts[0] != texts[1]:
+            parts.append(f"<details><summary>word-level diff</summary>{diff_html(texts[0], texts[1])}</details>")
+        parts.append("</div>")
+    return "".join(parts)
