@@ -90,8 +90,12 @@ def versions(root: Path = ROOT) -> list[str]:
 
 def facts_block(case: CaseFile) -> str:
     """The case facts as YAML, with anything that could close the data block defused."""
-    data = case.facts.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+    return _facts_yaml(case.facts.model_dump_json(exclude_none=True))
+
+
+@lru_cache(maxsize=256)
+def _facts_yaml(facts_json: str) -> str:
+    text = yaml.safe_dump(json.loads(facts_json), allow_unicode=True, sort_keys=False, width=1000)
     return text.replace("</case_facts>", "</ case_facts>").replace("<case_facts>", "< case_facts>")
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import DataFileError
 
 M = TypeVar("M", bound=BaseModel)
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: 10x faster
 
 
 def read_text(path: Path) -> str:
@@ -33,15 +34,18 @@ def read_text(path: Path) -> str:
 
 def parse(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     """Parsed YAML and its node tree, or a DataFileError with the line of the syntax error."""
+    loader = Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
         line = mark.line + 1 if mark else None
         raise DataFileError(source, f"invalid YAML: {err.problem}", line=line) from None
     except yaml.YAMLError as err:
         raise DataFileError(source, f"invalid YAML: {err}") from None
+    finally:
+        loader.dispose()
     return data, node
 
 

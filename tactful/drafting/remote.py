@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import time
+from functools import lru_cache
 from typing import Any
 
 import openai
@@ -60,6 +61,12 @@ def retry_after(err: BaseException) -> float | None:
     return None
 
 
+@lru_cache(maxsize=8)
+def _client(secret: str, base_url: str | None, timeout: float) -> OpenAI:
+    """One client (and connection pool) per endpoint, shared by drafts and eval workers; it is thread-safe."""
+    return OpenAI(api_key=secret or "not-needed", base_url=base_url, timeout=timeout, max_retries=0)
+
+
 class RemoteDrafter:
     """Drafts through an OpenAI-compatible Chat Completions endpoint."""
 
@@ -71,10 +78,7 @@ class RemoteDrafter:
         self.model = settings.model
         self.endpoint = settings.endpoint
         self._secret = settings.api_key.get_secret_value() if settings.api_key else ""
-        self.client = OpenAI(
-            api_key=self._secret or "not-needed", base_url=settings.base_url,
-            timeout=settings.timeout_s, max_retries=0,
-        )
+        self.client = _client(self._secret, settings.base_url, settings.timeout_s)
         self.json_schema_ok = True
         self._backoff = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
 

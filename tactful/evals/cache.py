@@ -30,6 +30,7 @@ class ReplyCache:
         self.path = path
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # a crash may lose the last replies, never corrupt
         self._db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, text TEXT NOT NULL,"
                          " prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL)")
         self._lock = threading.Lock()

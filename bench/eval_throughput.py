@@ -1,0 +1,62 @@
+"""Eval throughput: 120 cells against the loopback server replying after 100 ms, concurrency 16.
+
+Run by hand (``make bench``). Prints wall time against the ideal ceil(120/16) × 100 ms.
+A fresh cache, so every cell makes its model call.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tactful.cases import load_case  # noqa: E402
+from tactful.catalog import load  # noqa: E402
+from tactful.config import Settings  # noqa: E402
+from tactful.drafting import DraftRequest  # noqa: E402
+from tactful.drafting.offline import OfflineDrafter  # noqa: E402
+from tactful.evals.run import RunConfig, run  # noqa: E402
+
+CELLS, CONCURRENCY, DELAY = int(sys.argv[1]) if len(sys.argv) > 1 else 120, int(sys.argv[2]) if len(sys.argv) > 2 else 16, 0.1
+
+
+def main() -> None:
+    catalog = load()
+    source = ROOT / "tests" / "data" / "cases" / "credit-denied.yaml"
+    case = load_case(source, catalog)
+    good = json.dumps(OfflineDrafter().draft(DraftRequest(case=case, catalog=catalog, prompt_version="v2",
+                                                          tone="neutral")).letter.flat())
+    with tempfile.TemporaryDirectory() as tmp:
+        reply = Path(tmp) / "reply.json"
+        reply.write_text(good, encoding="utf-8")
+        # The server runs in its own process, as a real one would: it must not share our GIL.
+        server = subprocess.Popen([sys.executable, "-m", "tests.fakes.serve", str(reply), str(DELAY)], cwd=ROOT,
+                                  stdout=subprocess.PIPE, text=True)
+        base_url = (server.stdout.readline() if server.stdout else "").strip()
+        folder = Path(tmp) / "cases" / "bad_news"
+        folder.mkdir(parents=True)
+        for i in range(CELLS):  # distinct cases, so every cell is its own request
+            text = source.read_text().replace("card balances.", f"card balances (case {i}).")
+            (folder / f"en-case-{i:03}.yaml").write_text(text)
+        cfg = RunConfig(cases_dir=Path(tmp) / "cases", prompts=["v2"], provider="openai", models=["test-model"],
+                        tones=[], out=Path(tmp) / "run", settings=Settings(base_url=base_url),
+                        concurrency=CONCURRENCY, cache_path=Path(tmp) / "cache.db")
+        t = time.perf_counter()
+        result = run(cfg, catalog)
+        wall = time.perf_counter() - t
+        server.kill()
+    ideal = math.ceil(CELLS / CONCURRENCY) * DELAY
+    passed = sum(1 for r in result.rows if r.get("passed"))
+    print(f"{result.ran} cells ({passed} passed), concurrency {CONCURRENCY}, server delay {DELAY * 1000:.0f} ms")
+    print(f"wall {wall:.2f} s; ideal {ideal:.2f} s; ratio {wall / ideal:.2f}x (target within 1.5x)")
+
+
+if __name__ == "__main__":
+    main()
