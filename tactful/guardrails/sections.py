@@ -84,13 +84,16 @@ def _assign_body(doc: Doc, start: int, end: int) -> None:
         pos, para = (brk.end() if brk else end), para + 1
     current = -1
     chosen: list[str | None] = []
+    seen: set[str] = set()
     for _, hits, _ in units:
-        if not hits:
-            chosen.append(None)
-            continue
         ahead = [h for h in hits if order[h] >= current]
-        pick = min(ahead, key=order.__getitem__) if ahead else hits[0]
-        current = max(current, order[pick])
+        # Only earlier sections' cues: a section not seen yet really is out of order; one already
+        # seen is a passing echo ("thank you" again), so the sentence continues where we are.
+        behind = [h for h in hits if h not in seen]
+        pick = min(ahead, key=order.__getitem__) if ahead else (behind[0] if behind else None)
+        if pick is not None:
+            current = max(current, order[pick])
+            seen.add(pick)
         chosen.append(pick)
     for i, (span, _, para) in enumerate(units):
         sid = chosen[i] or _inherit(units, chosen, i, para)
