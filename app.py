@@ -10,5 +10,6 @@ pages = [
     st.Page("app_pages/draft.py", title="Draft a letter", icon=":material/edit_note:", default=True),
     st.Page("app_pages/check.py", title="Check my letter", icon=":material/fact_check:"),
     st.Page("app_pages/history.py", title="History", icon=":material/history:"),
+    st.Page("app_pages/evals.py", title="Evals", icon=":material/analytics:"),
 ]
 st.navigation(pages).run()

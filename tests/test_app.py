@@ -76,3 +76,22 @@ def test_check_page_reports_a_blaming_letter(tmp_path: Path, monkeypatch: pytest
     assert not at.exception
     assert any("Guardrails failed" in e.value for e in at.error)
     assert any("blame_shifting" in m.value for m in at.markdown)
+
+
+def test_evals_page_compares_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tactful.cli import main
+
+    runs = tmp_path / "runs"
+    assert main(["eval", "--provider", "offline", "--prompt", "v1", "--prompt", "v2",
+                 "--cases", str(Path(APP).parent / "evals" / "cases" / "win_back"), "--out", str(runs / "r1")]) == 0
+    monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/evals.py")
+    at.run()
+    at.text_input(key="runs_dir").set_value(str(runs))
+    at.run()
+    assert not at.exception
+    summary = at.dataframe[0].value
+    assert list(summary["prompt"]) == ["v1", "v2"]
+    assert any("Letters side by side" in h.value for h in at.subheader)

@@ -1,0 +1,59 @@
+"""Evals: pick runs of `tactful eval`, compare prompt versions and models, read letters side by side."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from tactful.catalog import ROOT
+from tactful.evals import report
+from tactful.evals.run import cell_ok, read_rows
+from tactful.highlight import highlighted
+
+st.title("Evals")
+runs_dir = Path(st.text_input("Runs folder", value=str(ROOT / ".tactful" / "runs"), key="runs_dir"))
+runs = sorted((p for p in runs_dir.glob("*") if (p / "results.jsonl").exists()), reverse=True) \
+    if runs_dir.is_dir() else []
+if not runs:
+    st.info("No runs yet. Run `tactful eval --prompt v1 --prompt v2` (results go to .tactful/runs/).")
+    st.stop()
+picked = st.multiselect("Runs", runs, default=runs[:1], format_func=lambda p: p.name, key="runs_picked")
+rows = [row for run in picked for row in read_rows(run)]
+if not rows:
+    st.stop()
+
+st.subheader("Summary per prompt version and model")
+st.dataframe(report.summarise(rows), hide_index=True)
+
+st.subheader("Cells violating each rule")
+rules = report.by_rule(rows)
+chart = [{"rule": rule, "version": f"{p} {m}", "cells": n} for (p, m), counts in rules.items() for rule, n in counts.items()]
+if chart:
+    st.bar_chart(chart, x="rule", y="cells", color="version", stack=False)
+else:
+    st.success("No violations in these runs.")
+
+st.subheader("Pass rate by version")
+st.bar_chart([{"version": f"{s['prompt']} {s['model']}", "pass rate": s["pass_rate"]} for s in report.summarise(rows)],
+             x="version", y="pass rate")
+
+st.subheader("Letters side by side")
+cases = sorted({r["case"] for r in rows})
+only_diff = st.checkbox("Only cases whose outcome differs between versions", key="only_diff")
+by_case: dict[str, dict[str, dict]] = {}
+for r in rows:
+    by_case.setdefault(r["case"], {}).setdefault(f"{r['prompt_version']} {r['model']}", r)
+if only_diff:
+    cases = [c for c in cases if len({cell_ok(r) for r in by_case[c].values()}) > 1]
+if not cases:
+    st.info("No case differs between the picked versions.")
+    st.stop()
+case = st.selectbox("Case", cases, key="eval_case")
+columns = st.columns(len(by_case[case]))
+for col, (label, row) in zip(columns, sorted(by_case[case].items()), strict=False):
+    with col:
+        st.markdown(f"**{label}** · {'passed' if cell_ok(row) else 'failed'}")
+        if row.get("error"):
+            st.error(row["error"])
+        else:
+            st.html(highlighted(row["letter"], row["report"]["violations"]))
+            st.caption("violations: " + (", ".join(sorted(row.get("violations") or {})) or "none"))
