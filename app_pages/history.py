@@ -5,7 +5,6 @@ import datetime as dt
 import streamlit as st
 
 from tactful.letter import Letter
-
 from tactful.ui.state import current_settings, history, page_state
 from tactful.ui.widgets import verdict
 

@@ -179,7 +179,8 @@ class Lang:
             re.compile(pattern)
         except re.error as err:
             line = yamldoc.line_of(node, loc) if node is not None else None
-            raise DataFileError(source, f"invalid regex {pattern!r}: {err}", line=line, field=".".join(map(str, loc)))
+            raise DataFileError(source, f"invalid regex {pattern!r}: {err}", line=line,
+                                field=".".join(map(str, loc))) from None
         return pattern
 
     def message(self, rule_id: str, default: str) -> str:

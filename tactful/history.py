@@ -104,9 +104,11 @@ class History:
 
     def list(self, session_id: str | None = None, limit: int = 200) -> list[Row]:
         """Newest first; one session's drafts, or every session's when ``session_id`` is None."""
-        sql = "SELECT * FROM drafts" + (" WHERE session_id = ?" if session_id else "") + " ORDER BY id DESC LIMIT ?"
-        args: tuple[Any, ...] = (session_id, limit) if session_id else (limit,)
-        return [self._row(r) for r in self.db.execute(sql, args)]
+        if session_id:
+            cur = self.db.execute("SELECT * FROM drafts WHERE session_id = ? ORDER BY id DESC LIMIT ?", (session_id, limit))
+        else:
+            cur = self.db.execute("SELECT * FROM drafts ORDER BY id DESC LIMIT ?", (limit,))
+        return [self._row(r) for r in cur]
 
     def get(self, draft_id: int) -> Row | None:
         """One draft by id."""

@@ -24,7 +24,7 @@ import yaml
 
 from ..catalog import ROOT, Catalog
 from ..config import Settings
-from ..drafting import DraftRequest, Drafter
+from ..drafting import Drafter, DraftRequest
 from ..drafting.offline import OfflineDrafter
 from ..errors import TactfulError
 from ..prompts import cached_version

@@ -135,9 +135,8 @@ def _years(year: str | None, lang: Lang) -> list[int]:
 
 def _number_key(raw: str) -> str:
     raw = raw.strip(".,")
-    if re.fullmatch(r"\d{1,2}(?:,\d{2})*,\d{3}(?:\.\d+)?", raw):  # lakh grouping: 5,00,000
-        raw = raw.replace(",", "")
-    elif re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", raw):
+    lakh = re.fullmatch(r"\d{1,2}(?:,\d{2})*,\d{3}(?:\.\d+)?", raw)  # 5,00,000
+    if lakh or re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", raw):
         raw = raw.replace(",", "")
     elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", raw):
         raw = raw.replace(".", "").replace(",", ".")
@@ -152,41 +151,42 @@ def details(text: str, lang: Lang, *, names: bool = True) -> list[Detail]:
     """Every checkable detail in ``text`` (already normalised), each span claimed once."""
     found: list[Detail] = []
     taken: list[Span] = []
-
-    def free(span: Span) -> bool:
-        return not any(s < span[1] and span[0] < e for s, e in taken)
-
-    def claim(detail: Detail) -> None:
-        if free(detail.span):
+    for detail in _candidates(text, lang, names):
+        if not any(s < detail.span[1] and detail.span[0] < e for s, e in taken):
             found.append(detail)
             taken.append(detail.span)
+    return found
 
+
+def _candidates(text: str, lang: Lang, names: bool) -> Iterator[Detail]:
+    """Details in priority order: e-mails and URLs, dates, phones, numbers, then names."""
     for m in EMAIL.finditer(text):
-        claim(Detail("e-mail", m.group().casefold(), m.span()))
+        yield Detail("e-mail", m.group().casefold(), m.span())
     for m in URL.finditer(text):
-        claim(Detail("URL", m.group().casefold().removeprefix("https://").removeprefix("http://"), m.span()))
-    for d in _dates(text, lang):
-        claim(d)
+        yield Detail("URL", m.group().casefold().removeprefix("https://").removeprefix("http://"), m.span())
+    yield from _dates(text, lang)
     for m in PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group())
         if len(digits) >= 7:
-            claim(Detail("phone number", digits, m.span()))
+            yield Detail("phone number", digits, m.span())
     for m in NUMBER.finditer(text):
-        claim(Detail("number", _number_key(m.group()), m.span()))
+        yield Detail("number", _number_key(m.group()), m.span())
     if names:
-        for m in NAME.finditer(text):
-            before = text[max(0, m.start() - 6) : m.start()]
-            if m.group().isupper():
-                continue  # an all-caps subject line or an acronym, not a person's or company's name
-            titled = WORD_BEFORE_DOT.search(text, max(0, m.start() - 8), m.start())
-            after_title = titled is not None and titled.group(1).casefold() in lang.titles
-            at_start = (AFTER_SENTENCE_END.search(before) is not None and not after_title) \
-                or not text[: m.start()].strip()
-            if lang.tokenizer == "latin" and " " not in m.group() and at_start:
-                continue
-            words = [w.casefold().removesuffix("'s") for w in m.group().split()]
-            claim(Detail("name", " ".join(words), m.span()))
-    return found
+        yield from _names(text, lang)
+
+
+def _names(text: str, lang: Lang) -> Iterator[Detail]:
+    """Capitalised Latin-script names, skipping sentence-initial single words and all-caps lines."""
+    for m in NAME.finditer(text):
+        if m.group().isupper():
+            continue  # an all-caps subject line or an acronym, not a person's or company's name
+        before = text[max(0, m.start() - 6) : m.start()]
+        titled = WORD_BEFORE_DOT.search(text, max(0, m.start() - 8), m.start())
+        after_title = titled is not None and titled.group(1).casefold() in lang.titles
+        at_start = (AFTER_SENTENCE_END.search(before) is not None and not after_title) or not text[: m.start()].strip()
+        if lang.tokenizer == "latin" and " " not in m.group() and at_start:
+            continue
+        yield Detail("name", " ".join(w.casefold().removesuffix("'s") for w in m.group().split()), m.span())
 
 
 def date_keys(detail: Detail) -> list[str]:

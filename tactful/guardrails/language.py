@@ -16,7 +16,6 @@ from .doc import Doc
 from .registry import check_kind
 from .verdict import Violation
 
-
 SAMPLE = 240
 
 

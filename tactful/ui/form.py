@@ -12,8 +12,8 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
-from ..catalog import ROOT, Catalog, FactSpec
 from ..cases import load_case, missing_facts
+from ..catalog import ROOT, Catalog, FactSpec
 from ..errors import TactfulError
 from ..letter import CaseFile, Facts
 
