@@ -12,6 +12,7 @@ the section before it (or, at the start of a paragraph, the first one found late
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from ..letter import SIGNATURE_IDS, Letter
 from ..text import sentences
@@ -79,7 +80,7 @@ def _assign_body(doc: Doc, start: int, end: int) -> None:
     for brk in [*_PARA_BREAK.finditer(doc.norm, start, end), None]:
         stop = brk.start() if brk else end
         for sent in sentences(doc.norm, pos, stop, doc.lang.tokenizer):
-            hits = [sid for sid in body_ids if any(sent[0] <= c < sent[1] for c in cue_starts[sid])]
+            hits = [sid for sid in body_ids if _any_within(cue_starts[sid], sent)]
             units.append((sent, hits, para))
         pos, para = (brk.end() if brk else end), para + 1
     current = -1
@@ -99,6 +100,12 @@ def _assign_body(doc: Doc, start: int, end: int) -> None:
         sid = chosen[i] or _inherit(units, chosen, i, para)
         if sid is not None:
             doc.sections.setdefault(sid, []).append(span)
+
+
+def _any_within(starts: list[int], span: Span) -> bool:
+    """True when a sorted list of positions has one inside ``span``."""
+    i = bisect_left(starts, span[0])
+    return i < len(starts) and starts[i] < span[1]
 
 
 def _inherit(units: list[tuple[Span, list[str], int]], chosen: list[str | None], i: int, para: int) -> str | None:
