@@ -4,7 +4,7 @@ A version is one self-contained file; once evaluated it is never edited (the nex
 a new file with ``parent:``). Rendering fills the templates from the *same* data the
 checker uses (the kind's sections and the rules' instructions, with example phrases to
 avoid from the language pack), so prompt and checker cannot drift apart. Case facts go
-inside ``<case_facts>`` delimiters as YAML and are declared data, never instructions.
+inside ``<case_facts>`` delimiters as JSON and are declared data, never instructions.
 """
 
 from __future__ import annotations
