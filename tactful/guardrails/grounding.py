@@ -89,7 +89,6 @@ _YEAR = r"(?:,?\s*(?:de\s+|del\s+|พ\.ศ\.\s*|ค\.ศ\.\s*)?(\d{4}|\d{2})(?!\
 # up in a dict, instead of a 24-way alternation tried at every position.
 DAY = re.compile(r"(?<!\d)\d{1,2}(?!\d)")
 DAY_FIRST = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th|লা|রা|ঠা|ই|শে)?\s*(?:de\s+)?{_WORD}{_YEAR}", re.IGNORECASE)
-MONTH_BEFORE = re.compile(rf"{_WORD}\s+$")
 MONTH_FIRST = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?!\d){_YEAR}", re.IGNORECASE)
 
 
@@ -113,10 +112,16 @@ def _dates(text: str, lang: Lang) -> Iterator[Detail]:
         if m and (month := _month(m.group(2), months)):
             yield detail(m.group(1), month, m.group(3), m.span())
             continue
-        before = MONTH_BEFORE.search(text, max(0, day.start() - 24), day.start())
+        # "December 3": the word just before the day (a plain split: a regex searched backwards
+        # over Thai text backtracks badly).
+        window = text[max(0, day.start() - 24) : day.start()]
+        tokens = window.split()
+        if not tokens or not window[-1].isspace():
+            continue
         m = MONTH_FIRST.match(text, day.start())
-        if before and m and (month := _month(before.group(1), months)):
-            yield detail(m.group(1), month, m.group(2), (before.start(), m.end()))
+        if m and (month := _month(tokens[-1], months)):
+            start = day.start() - len(window) + window.rfind(tokens[-1])
+            yield detail(m.group(1), month, m.group(2), (start, m.end()))
     for m in ISO_DATE.finditer(text):
         yield Detail("date", f"{int(m.group(1))}-{int(m.group(2))}-{int(m.group(3))}", m.span())
     for m in NUM_DATE.finditer(text):
