@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from tactful.letter import Letter
-from tactful.ui.state import current_settings, history, page_state
+from tactful.ui.state import Version, current_settings, history, page_state
 from tactful.ui.widgets import verdict
 
 state = page_state()
@@ -23,6 +23,12 @@ for row in rows:
                    f"{row.latency_ms:.0f} ms · customer: {row.case['facts']['customer']['name']}")
         letter = Letter.from_flat(row.letter, [k for k in row.letter if k not in {"greeting", "sign_off"}])
         verdict(row.report, letter.text, provider=row.provider, model=row.model)
-        if st.button("Delete", key=f"delete.{row.id}"):
+        c1, c2 = st.columns(2)
+        if c1.button("Reopen in Draft a letter", key=f"reopen.{row.id}"):
+            state.versions = [Version(number=1, label=f"Reopened #{row.id}", tone=row.tone, instruction=row.instruction,
+                                      letter=letter, result={**row.report_result(), "sections": row.letter},
+                                      case=row.case, history_id=row.id)]
+            st.switch_page("app_pages/draft.py")
+        if c2.button("Delete", key=f"delete.{row.id}"):
             store.delete(row.id)
             st.rerun()

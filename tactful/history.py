@@ -76,6 +76,14 @@ class Row:
     report: dict[str, Any]
 
 
+    def report_result(self) -> dict[str, Any]:
+        """The stored draft in the shape of ``DraftResult.to_json()`` (what the app's versions hold)."""
+        return {"passed": self.passed, "report": self.report, "provider": self.provider, "model": self.model,
+                "prompt_version": self.prompt_version, "attempts": self.attempts, "latency_ms": self.latency_ms,
+                "usage": {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                          "total_tokens": self.prompt_tokens + self.completion_tokens}}
+
+
 class History:
     """The SQLite store (one file; safe for several sessions through SQLite's own locking)."""
 

@@ -95,3 +95,31 @@ def test_evals_page_compares_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     summary = at.dataframe[0].value
     assert list(summary["prompt"]) == ["v1", "v2"]
     assert any("Letters side by side" in h.value for h in at.subheader)
+
+
+def test_two_sessions_do_not_mix_their_drafts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "shared.db"))
+    first, second = AppTest.from_file(APP, default_timeout=60), AppTest.from_file(APP, default_timeout=60)
+    for at in (first, second):
+        at.run()
+    draft(first)
+    first.switch_page("app_pages/history.py")
+    first.run()
+    second.switch_page("app_pages/history.py")
+    second.run()
+    assert len(first.expander) == 1
+    assert len(second.expander) == 0  # the other session's draft is not in this session's history
+    second.radio(key="history_scope").set_value("All sessions")
+    second.run()
+    assert len(second.expander) == 1
+
+
+def test_history_reopens_a_draft(app: AppTest) -> None:
+    draft(app)
+    app.switch_page("app_pages/history.py")
+    app.run()
+    next(b for b in app.button if b.label == "Reopen in Draft a letter").click()
+    app.run()
+    assert not app.exception
+    assert any("Reopened #" in h.value for h in app.subheader)
+    assert any("Guardrails passed" in s.value for s in app.success)
