@@ -111,11 +111,6 @@ def word_count(text: str, tokenizer: Tokenizer) -> int:
     return count
 
 
-def is_letter(ch: str) -> bool:
-    """True for letters in any script, including combining vowel signs."""
-    return unicodedata.category(ch)[0] in "LM"
-
-
 _SPACE = re.compile(r"\s")
 _LITERAL_HEAD = re.compile(r"\\b([^\\\[\](){}?*+|^$.\s]{2,})")
 _SCAN_START = re.compile(rf"[{WORD_CLASS}]+|[^\s{WORD_CLASS}]")

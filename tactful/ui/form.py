@@ -114,11 +114,3 @@ def validate(raw: dict[str, Any], *, kind: str, stage: str | None, lang: str, to
     if problems:
         return None, {name: reason for name, reason in problems}
     return case, {}
-
-
-def case_to_yaml_dict(case: CaseFile) -> dict[str, Any]:
-    """The case as a case file mapping (for history and 'add to eval cases')."""
-    data = case.model_dump(mode="json", exclude_none=True, exclude={"expect", "notes"})
-    return data
-
-

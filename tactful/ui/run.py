@@ -11,7 +11,7 @@ import streamlit as st
 
 from ..config import Settings
 from ..drafting import DraftRequest, make_drafter
-from ..letter import CaseFile, Letter
+from ..letter import CaseFile
 from ..prompts import cached_version
 from ..repair import guarded_draft
 from .state import Version, catalog, history, page_state
@@ -63,11 +63,6 @@ def draft_version(case: CaseFile, settings: Settings, *, tone: str, label: str, 
                       letter=result.letter, result=data, case=case_data, history_id=row_id)
     state.versions.append(version)
     return version
-
-
-def letter_of(version: Version) -> Letter:
-    """The version's letter."""
-    return version.letter
 
 
 def summary(version: Version) -> dict[str, Any]:
