@@ -123,3 +123,12 @@ def test_history_reopens_a_draft(app: AppTest) -> None:
     assert not app.exception
     assert any("Reopened #" in h.value for h in app.subheader)
     assert any("Guardrails passed" in s.value for s in app.success)
+
+
+def test_no_telemetry_and_no_external_ip_lookup() -> None:
+    import tomllib
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["browser"]["serverAddress"] == "localhost"  # else Streamlit asks the internet for our IP
+    assert config["server"]["address"] == "127.0.0.1"
