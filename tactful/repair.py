@@ -11,12 +11,12 @@ returned as failing with its report, never as passing, and every attempt is in t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .drafting import Drafter, DraftRequest, OnDelta, Usage
-from .guardrails import Verdict, check
+from .drafting import AsyncDrafter, Drafter, DraftRequest, OnDelta, Reply, Usage
+from .guardrails import Verdict, Violation, check
 from .letter import Letter
 
 OnEvent = Callable[[str], None]
@@ -94,16 +94,22 @@ def _record(round_: int, action: str, verdict: Verdict, changed: list[str], toke
     return Attempt(round_, action, verdict.failing_rules(), violations, changed, tokens)
 
 
-def guarded_draft(drafter: Drafter, request: DraftRequest, *, max_repairs: int, token_budget: int,
-                  on_delta: OnDelta | None = None, on_event: OnEvent | None = None) -> DraftResult:
-    """Draft, check, repair failing sections until it passes or a stop condition holds."""
+Step = tuple[Letter, list[Violation], list[str]] | None  # None: first draft; else (letter, errors, failing)
+
+
+def _rounds(drafter: Drafter | AsyncDrafter, request: DraftRequest, *, max_repairs: int, token_budget: int,
+            on_event: OnEvent | None) -> Generator[Step, Reply, DraftResult]:
+    """The loop itself, as a generator: it yields each model call it needs and receives the reply.
+
+    The sync and async drivers below only make the calls, so the repair policy exists once.
+    """
     case, catalog = request.case, request.catalog
     section_ids = catalog.kind(case.kind).stage(case.stage).section_ids
 
     def judge(letter: Letter) -> Verdict:
         return check(letter, kind=case.kind, lang=case.lang, stage=case.stage, facts=case.facts, catalog=catalog)
 
-    reply = drafter.draft(request, on_delta)
+    reply = yield None
     usage, calls, latency = reply.usage, reply.attempts, reply.latency_ms
     letter, verdict = reply.letter, judge(reply.letter)
     transcript = [_record(0, "draft", verdict, list(letter.flat()), reply.usage.total_tokens)]
@@ -122,7 +128,7 @@ def guarded_draft(drafter: Drafter, request: DraftRequest, *, max_repairs: int, 
         failing = failing_parts(verdict, letter, section_ids)
         if on_event:
             on_event(f"repairing {round_} of {max_repairs}: {', '.join(verdict.failing_rules())}")
-        reply = drafter.repair(request, letter, verdict.errors, failing)
+        reply = yield (letter, verdict.errors, failing)
         usage.add(reply.usage)
         calls += reply.attempts
         latency += reply.latency_ms
@@ -139,3 +145,31 @@ def guarded_draft(drafter: Drafter, request: DraftRequest, *, max_repairs: int, 
     return DraftResult(letter=best_letter, verdict=best, provider=drafter.provider, model=drafter.model,
                        prompt_version=request.prompt_version, usage=usage, latency_ms=latency, calls=calls,
                        transcript=transcript, stop_reason=stop)
+
+
+def guarded_draft(drafter: Drafter, request: DraftRequest, *, max_repairs: int, token_budget: int,
+                  on_delta: OnDelta | None = None, on_event: OnEvent | None = None) -> DraftResult:
+    """Draft, check, repair failing sections until it passes or a stop condition holds."""
+    loop = _rounds(drafter, request, max_repairs=max_repairs, token_budget=token_budget, on_event=on_event)
+    step = next(loop)
+    while True:
+        reply = drafter.draft(request, on_delta) if step is None else drafter.repair(request, *step)
+        try:
+            step = loop.send(reply)
+        except StopIteration as done:
+            result: DraftResult = done.value
+            return result
+
+
+async def guarded_draft_async(drafter: AsyncDrafter, request: DraftRequest, *, max_repairs: int,
+                              token_budget: int) -> DraftResult:
+    """``guarded_draft`` with an async drafter (the eval runner's many concurrent cells)."""
+    loop = _rounds(drafter, request, max_repairs=max_repairs, token_budget=token_budget, on_event=None)
+    step = next(loop)
+    while True:
+        reply = await (drafter.draft(request) if step is None else drafter.repair(request, *step))
+        try:
+            step = loop.send(reply)
+        except StopIteration as done:
+            result: DraftResult = done.value
+            return result

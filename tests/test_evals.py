@@ -159,9 +159,11 @@ def test_interrupted_run_resumes(cases: Path, tmp_path: Path) -> None:
         done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stderr
         assert len(results.read_text().splitlines()) == 8
-        # Only unfinished cells were asked for; one in flight at the interrupt may already be cached.
-        assert len(fake.requests) - before <= 8 - kept
-        assert len({json.dumps(r.body["messages"]) for r in fake.requests}) == len(fake.requests) == 8
+        # Only unfinished cells were asked for again; the one in flight at the interrupt (concurrency 1)
+        # is the only request that may have been made twice.
+        assert len(fake.requests) - before == 8 - kept
+        assert len({json.dumps(r.body["messages"]) for r in fake.requests}) == 8
+        assert len(fake.requests) <= 8 + 1
     finally:
         fake.stop()
 

@@ -62,6 +62,7 @@ class DraftRequest:
     prompt_version: str
     tone: str
     instruction: str = ""
+    repeat: int = 0  # eval repeats: part of the reply cache key, so repeats are separate samples
 
 
 class Drafter(Protocol):
@@ -77,6 +78,22 @@ class Drafter(Protocol):
     def repair(self, request: DraftRequest, letter: Letter, violations: list[Violation],
                failing: list[str]) -> Reply:
         """A new version of ``failing`` sections; the others are pinned by the caller."""
+        ...
+
+
+class AsyncDrafter(Protocol):
+    """A drafter for asyncio callers (the eval runner)."""
+
+    provider: str
+    model: str
+
+    async def draft(self, request: DraftRequest) -> Reply:
+        """A first draft."""
+        ...
+
+    async def repair(self, request: DraftRequest, letter: Letter, violations: list[Violation],
+                     failing: list[str]) -> Reply:
+        """A new version of ``failing`` sections."""
         ...
 
 

@@ -1,21 +1,20 @@
 """Run the eval matrix: prompt versions × models × tones × cases × repeats, concurrently, resumable.
 
-Every cell goes through the same drafting, checking and repair path as the app and CLI
-(``guarded_draft``). Rows are appended to ``results.jsonl`` and flushed as each cell
-finishes, so an interrupted run loses nothing; rerunning with the same ``--out`` skips
-finished cells. Model replies go through the reply cache (``cache.py``). Workers are
-threads over the synchronous client: the bound on requests in flight is exactly
-``concurrency``, and the code path is the one the app uses.
+Every cell goes through the same drafting, checking and repair policy as the app and CLI
+(``repair._rounds``, driven here by ``guarded_draft_async`` over the async OpenAI client).
+At most ``concurrency`` cells are in flight (an asyncio semaphore). Rows are appended to
+``results.jsonl`` and flushed as each cell finishes, so an interrupted run loses nothing;
+rerunning with the same ``--out`` skips finished cells. Model replies go through the reply
+cache (``cache.py``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,13 @@ import yaml
 
 from ..catalog import ROOT, Catalog
 from ..config import Settings
-from ..drafting import Drafter, DraftRequest
+from ..drafting import AsyncDrafter, DraftRequest, Reply
 from ..drafting.offline import OfflineDrafter
 from ..errors import TactfulError
+from ..guardrails import Violation
+from ..letter import CaseFile, Letter
 from ..prompts import cached_version
-from ..repair import guarded_draft
+from ..repair import DraftResult, guarded_draft_async
 from ..text import word_count
 from .asserts import coverage, evaluate
 from .cache import CacheMiss, ReplyCache
@@ -115,17 +116,24 @@ def plan(cfg: RunConfig, cases: list[Case]) -> list[Cell]:
     return cells
 
 
-def _drafter(cfg: RunConfig, cell: Cell, cache: ReplyCache | None) -> Drafter:
-    if cfg.provider == "offline":
-        return OfflineDrafter()
-    from ..drafting.remote import RemoteDrafter
+class _Offline:
+    """The offline drafter behind the async interface (it is instant; there is nothing to await)."""
 
-    settings = cfg.settings.model_copy(update={"model": cell.model})
-    return RemoteDrafter(settings, cache=cache, cache_salt=str(cell.repeat), replay_only=cfg.replay)
+    provider, model = "offline", "tactful-offline"
+
+    def __init__(self) -> None:
+        self.sync = OfflineDrafter()
+
+    async def draft(self, request: DraftRequest) -> Reply:
+        return self.sync.draft(request)
+
+    async def repair(self, request: DraftRequest, letter: Letter, violations: list[Violation],
+                     failing: list[str]) -> Reply:
+        return self.sync.repair(request, letter, violations, failing)
 
 
-def run_cell(cfg: RunConfig, cell: Cell, catalog: Catalog, cache: ReplyCache | None,
-             price: dict[str, dict[str, float]]) -> dict[str, Any]:
+async def run_cell(cfg: RunConfig, cell: Cell, catalog: Catalog, drafter: AsyncDrafter,
+                   price: dict[str, dict[str, float]]) -> dict[str, Any]:
     """Draft, check, repair and score one cell; errors become a row, never an exception."""
     case = cell.case.case.model_copy(update={"tone": cell.tone})
     base: dict[str, Any] = {"cell": cell.id, "case": cell.case.id, "kind": case.kind, "lang": case.lang,
@@ -133,23 +141,28 @@ def run_cell(cfg: RunConfig, cell: Cell, catalog: Catalog, cache: ReplyCache | N
                             "prompt_digest": cached_version(cell.prompt).digest, "provider": cell.provider,
                             "model": cell.model, "tone": cell.tone, "repeat": cell.repeat}
     try:
-        request = DraftRequest(case=case, catalog=catalog, prompt_version=cell.prompt, tone=cell.tone)
-        result = guarded_draft(_drafter(cfg, cell, cache), request, max_repairs=cfg.settings.max_repairs,
-                               token_budget=cfg.settings.token_budget)
+        request = DraftRequest(case=case, catalog=catalog, prompt_version=cell.prompt, tone=cell.tone,
+                               repeat=cell.repeat)
+        result = await guarded_draft_async(drafter, request, max_repairs=cfg.settings.max_repairs,
+                                           token_budget=cfg.settings.token_budget)
     except TactfulError as err:
         return {**base, "error": err.message, "error_type": type(err).__name__, "passed": False}
-    verdict = result.verdict
+    return {**base, **score(case, result, catalog, price.get(cell.model), cell.provider)}
+
+
+def score(case: CaseFile, result: DraftResult, catalog: Catalog, rate: dict[str, float] | None,
+          provider: str) -> dict[str, Any]:
+    """A finished draft's scores: guardrails, expectations, facts covered, length, cost."""
+    verdict, usage = result.verdict, result.usage
     outcomes = evaluate(case.expect, case, verdict, catalog)
     facts = [f for f in ("what_happened", "offer", "remedy", "discussion") if case.facts.is_set(f)]
     covered = [coverage(case, f, verdict.text, catalog) for f in facts]
-    rate = price.get(cell.model)
-    usage = result.usage
     cost = (usage.prompt_tokens * rate["input_per_million"] + usage.completion_tokens * rate["output_per_million"]) \
-        / 1e6 if rate else (0.0 if cell.provider == "offline" else None)
+        / 1e6 if rate else (0.0 if provider == "offline" else None)
     by_rule: dict[str, int] = {}
     for v in verdict.violations:
         by_rule[v.rule] = by_rule.get(v.rule, 0) + 1
-    return {**base, "error": None, "passed": verdict.passed, "violations": by_rule,
+    return {"error": None, "passed": verdict.passed, "violations": by_rule,
             "errors": len(verdict.errors), "warnings": len(verdict.violations) - len(verdict.errors),
             "sections_present": [s.id for s in verdict.sections if s.present],
             "expectations": [o.__dict__ for o in outcomes], "expectations_met": all(o.ok for o in outcomes),
@@ -158,6 +171,32 @@ def run_cell(cfg: RunConfig, cell: Cell, catalog: Catalog, cache: ReplyCache | N
             "attempts": len(result.transcript), "model_calls": result.calls, "stop_reason": result.stop_reason,
             "latency_ms": round(result.latency_ms, 1), "usage": usage.as_dict(), "cost_usd": cost,
             "letter": verdict.text, "report": verdict.to_json()}
+
+
+async def _run_cells(cfg: RunConfig, cells: list[Cell], catalog: Catalog, cache: ReplyCache | None,
+                     on_row: Callable[[dict[str, Any]], None]) -> None:
+    """Every cell, at most ``cfg.concurrency`` in flight, each row handed over as it finishes."""
+    price = prices()
+    if cfg.provider == "offline":
+        drafters: dict[str, AsyncDrafter] = {m: _Offline() for m in cfg.models}
+    else:
+        from ..drafting.remote import AsyncRemoteDrafter
+
+        drafters = {m: AsyncRemoteDrafter(cfg.settings.model_copy(update={"model": m}), cache=cache,
+                                          replay_only=cfg.replay) for m in cfg.models}
+    gate = asyncio.Semaphore(cfg.concurrency)
+
+    async def one(cell: Cell) -> None:
+        async with gate:
+            row = await run_cell(cfg, cell, catalog, drafters[cell.model], price)
+        on_row(row)
+
+    try:
+        await asyncio.gather(*(one(c) for c in cells))
+    finally:
+        for d in drafters.values():
+            if hasattr(d, "aclose"):
+                await d.aclose()
 
 
 Progress = Callable[[int, int, int], None]
@@ -176,28 +215,22 @@ def run(cfg: RunConfig, catalog: Catalog, progress: Progress | None = None) -> R
             "repeat": cfg.repeat, "cases_dir": str(cfg.cases_dir), "started": time.time(), "replay": cfg.replay}
     (cfg.out / "run.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     cache = None if cfg.provider == "offline" else ReplyCache(cfg.cache_path or ROOT / ".tactful" / "eval-cache.db")
-    price, lock = prices(), threading.Lock()
     finished, failing, interrupted = 0, 0, False
-    with (cfg.out / "results.jsonl").open("a", encoding="utf-8") as sink, \
-            ThreadPoolExecutor(max_workers=cfg.concurrency) as pool:
-        pending: set[Future[dict[str, Any]]] = {pool.submit(run_cell, cfg, c, catalog, cache, price) for c in todo}
+    with (cfg.out / "results.jsonl").open("a", encoding="utf-8") as sink:
+
+        def on_row(row: dict[str, Any]) -> None:  # rows are written as cells finish: nothing is lost
+            nonlocal finished, failing
+            sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+            sink.flush()
+            finished += 1
+            failing += not cell_ok(row)
+            if progress:
+                progress(finished, len(todo), failing)
+
         try:
-            while pending:
-                complete, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in complete:
-                    row = fut.result()
-                    with lock:
-                        sink.write(json.dumps(row, ensure_ascii=False) + "\n")
-                        sink.flush()
-                    finished += 1
-                    failing += not cell_ok(row)
-                    if progress:
-                        progress(finished, len(todo), failing)
+            asyncio.run(_run_cells(cfg, todo, catalog, cache, on_row))
         except KeyboardInterrupt:
             interrupted = True
-            for fut in pending:
-                fut.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
     rows = read_rows(cfg.out)
     latest = {row["cell"]: row for row in rows}  # a resumed cell's newest row wins
     misses = sum(1 for r in latest.values() if r.get("error_type") == CacheMiss.__name__)
