@@ -176,3 +176,29 @@ def test_offline_suite_gate_over_all_sample_cases(capsys: pytest.CaptureFixture[
     assert code == 0, out.err
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["planned"] >= 2 * 45 and not summary["case_errors"]
+
+
+def test_judge_model_grades_each_letter(cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good, _ = letters()
+    grades = json.dumps({"clarity": 4, "empathy": 5, "honesty": 3, "reason": "Plain and kind."})
+
+    def reply(body: dict) -> str:
+        return grades if "quality review" in body["messages"][0]["content"] else good
+
+    fake = FakeOpenAI(default=reply).start()
+    fake.known_models.add("judge-model")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+    try:
+        out = tmp_path / "run"
+        assert run_eval("--cases", str(cases), "--prompt", "v2", "--out", str(out), "--cache",
+                        str(tmp_path / "cache.db"), "--judge-model", "judge-model") == 0
+    finally:
+        fake.stop()
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert all(r["rubric"]["clarity"] == 4 and r["rubric"]["reason"] == "Plain and kind." for r in rows)
+    judged = [r for r in fake.requests if r.body["model"] == "judge-model"]
+    assert len(judged) == 3
+    assert "<letter>" in judged[0].body["messages"][1]["content"]
+    summary = json.loads((out / "summary.json").read_text())["summary"][0]
+    assert summary["rubric_empathy"] == 5.0
+    assert "## Rubric (judge model, mean 1-5)" in (out / "report.md").read_text()

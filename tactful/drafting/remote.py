@@ -23,9 +23,9 @@ from functools import lru_cache
 from typing import Any
 
 import openai
-from openai import AsyncOpenAI, OpenAI
+from openai import OpenAI
 from openai.types.chat import ChatCompletion
-from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_exponential_jitter
 
 from ..config import Settings
@@ -272,76 +272,3 @@ def _server_message(err: openai.APIStatusError) -> str:
     return str(err.message)[:200]
 
 
-
-class AsyncRemoteDrafter(RemoteDrafter):
-    """The same drafter for asyncio callers (the eval runner): one client per instance and event loop.
-
-    Everything but the awaits is inherited: request bodies, the cache, the retry policy, the
-    json_schema fallback and the error messages are the sync drafter's.
-    """
-
-    def __init__(self, settings: Settings, *, cache: Any = None, replay_only: bool = False) -> None:
-        super().__init__(settings, cache=cache, replay_only=replay_only)
-        self.aclient = AsyncOpenAI(api_key=self._secret or "not-needed", base_url=settings.base_url,
-                                   timeout=settings.timeout_s, max_retries=0)
-
-    async def draft(self, request: DraftRequest, on_delta: OnDelta | None = None) -> Reply:  # type: ignore[override]  # async twin
-        """A first draft."""
-        version = cached_version(request.prompt_version)
-
-        def build(schema_in_prompt: bool) -> list[dict[str, str]]:
-            return render(version, request.case, request.catalog, tone=request.tone,
-                          instruction=request.instruction, schema_in_prompt=schema_in_prompt)
-
-        return await self._acomplete(build, request)
-
-    async def repair(self, request: DraftRequest, letter: Letter, violations: list[Violation],  # type: ignore[override]  # async twin
-                     failing: list[str]) -> Reply:
-        """A rewrite asked for ``failing`` sections."""
-        version = cached_version(request.prompt_version)
-
-        def build(schema_in_prompt: bool) -> list[dict[str, str]]:
-            return render_repair(version, request.case, request.catalog, letter=letter, violations=violations,
-                                 failing=failing, tone=request.tone, instruction=request.instruction,
-                                 schema_in_prompt=schema_in_prompt)
-
-        return await self._acomplete(build, request)
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self.aclient.close()
-
-    async def _acomplete(self, build: Any, request: DraftRequest) -> Reply:
-        section_ids = request.catalog.kind(request.case.kind).stage(request.case.stage).section_ids
-        params = _params(request)
-        usage, attempts, started, last_text = Usage(), 0, time.perf_counter(), ""
-        try:
-            async for attempt in AsyncRetrying(**self._retry_policy()):
-                with attempt:
-                    attempts += 1
-                    text, call_usage = await self._acall(build, section_ids, params)
-                    usage.add(call_usage)
-                    last_text = text
-                    letter = parse_reply(text, section_ids)
-        except Exception as err:  # noqa: BLE001  (every error is mapped or re-raised by _failure)
-            raise self._failure(err, attempts, last_text) from None
-        return Reply(letter=letter, usage=usage, attempts=attempts, latency_ms=(time.perf_counter() - started) * 1000)
-
-    async def _acall(self, build: Any, section_ids: list[str], params: dict[str, Any]) -> tuple[str, Usage]:
-        try:
-            return await self._arequest(build(not self.json_schema_ok), section_ids, params)
-        except openai.BadRequestError as err:
-            if not self._fall_back(err):
-                raise
-            return await self._arequest(build(True), section_ids, params)
-
-    async def _arequest(self, messages: list[dict[str, str]], section_ids: list[str],
-                        params: dict[str, Any]) -> tuple[str, Usage]:
-        body = self._body(messages, section_ids, params)
-        key, hit = self._lookup(body, params) if self.cache is not None else ("", None)
-        if hit is not None:
-            return hit
-        text, usage = _from_completion(await self.aclient.post("/chat/completions", cast_to=ChatCompletion, body=body))
-        if self.cache is not None:
-            self._store(key, text, usage, section_ids)
-        return text, usage

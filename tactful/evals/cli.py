@@ -41,6 +41,8 @@ def add_eval_parser(sub: Any) -> None:
     p.add_argument("--baseline", metavar="RUN", help="exit 1 when a cell that scored in RUN no longer does")
     p.add_argument("--fail-under", type=float, metavar="SCORE", help="exit 1 when a version's score is below")
     p.add_argument("--max-repairs", type=int, metavar="N", help="repair rounds per draft (default 2)")
+    p.add_argument("--judge-model", metavar="M", help="grade each letter's clarity, empathy and honesty with this "
+                   "model on the same endpoint (evals/rubric.yaml)")
 
 
 def _config(args: argparse.Namespace) -> RunConfig:
@@ -62,7 +64,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         models=["tactful-offline"] if provider == "offline" else (args.model or [settings.model]),
         tones=args.tone or [], out=out, settings=settings, concurrency=args.concurrency, repeat=args.repeat,
         replay=args.replay, cache_path=Path(args.cache) if args.cache else None,
-        only_failing=Path(args.only_failing) if args.only_failing else None)
+        only_failing=Path(args.only_failing) if args.only_failing else None, judge_model=args.judge_model)
 
 
 def run_eval(args: argparse.Namespace) -> int:

@@ -37,8 +37,18 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "median_latency_ms": round(statistics.median([r["latency_ms"] for r in ok]), 1) if ok else None,
             "tokens": sum(r["usage"]["total_tokens"] for r in ok),
             "cost_usd": round(sum(costs), 4) if costs else None,
+            **_rubric_means(ok),
         })
     return out
+
+
+def _rubric_means(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Mean judge score per criterion (only when the run had a judge)."""
+    graded = [r["rubric"] for r in rows if isinstance(r.get("rubric"), dict) and "error" not in r["rubric"]]
+    if not graded:
+        return {}
+    keys = [k for k, v in graded[0].items() if isinstance(v, int) and k != "judge_tokens"]
+    return {f"rubric_{k}": round(statistics.mean(g[k] for g in graded), 2) for k in keys}
 
 
 def by_rule(rows: list[dict[str, Any]]) -> dict[Group, dict[str, int]]:
@@ -96,6 +106,12 @@ def markdown(rows: list[dict[str, Any]], baseline: list[dict[str, Any]] | None =
         lines.append(f"| {s['prompt']} | {s['model']} | {s['cells']} | {s['pass_rate']:.0%} | {s['score']:.0%} | "
                      f"{s['mean_violations']} | {s['mean_repairs']} | {s['median_latency_ms']} | {s['tokens']} | "
                      f"{'-' if s['cost_usd'] is None else s['cost_usd']} | {s['errors']} |")
+    graded = [s for s in summarise(rows) if any(k.startswith("rubric_") for k in s)]
+    if graded:
+        keys = [k for k in graded[0] if k.startswith("rubric_")]
+        lines += ["", "## Rubric (judge model, mean 1-5)", "", "| prompt | model | " + " | ".join(k[7:] for k in keys) + " |",
+                  "|---|---|" + "---|" * len(keys)]
+        lines += [f"| {s['prompt']} | {s['model']} | " + " | ".join(str(s.get(k, "-")) for k in keys) + " |" for s in graded]
     rules = by_rule(rows)
     all_rules = sorted({r for v in rules.values() for r in v})
     if all_rules:
@@ -129,8 +145,9 @@ def html_report(rows: list[dict[str, Any]], baseline: list[dict[str, Any]] | Non
     md_summary = summarise(rows)
     head = ["prompt", "model", "cells", "pass_rate", "score", "mean_violations", "mean_repairs", "median_latency_ms",
             "tokens", "cost_usd", "errors"]
+    head += sorted({k for s in md_summary for k in s if k.startswith("rubric_")})
     parts.append("<h2>Summary</h2><table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>" + "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(s[h]))}</td>" for h in head) + "</tr>" for s in md_summary) + "</table>")
+        "<tr>" + "".join(f"<td>{html.escape(str(s.get(h, '-')))}</td>" for h in head) + "</tr>" for s in md_summary) + "</table>")
     parts.append("<h2>Cases</h2><label><input type=checkbox onchange='only(this.checked)'> "
                  "only cases whose outcome differs between versions</label>")
     for case, versions in _cases(rows).items():

@@ -33,6 +33,8 @@ from ..repair import DraftResult, guarded_draft_async
 from ..text import word_count
 from .asserts import coverage, evaluate
 from .cache import CacheMiss, ReplyCache
+from .rubric import load_rubric
+from .rubric import messages as rubric_messages
 from .suite import Case, load_cases
 
 
@@ -69,6 +71,7 @@ class RunConfig:
     replay: bool = False
     cache_path: Path | None = None
     only_failing: Path | None = None
+    judge_model: str | None = None
 
 
 @dataclass
@@ -133,7 +136,7 @@ class _Offline:
 
 
 async def run_cell(cfg: RunConfig, cell: Cell, catalog: Catalog, drafter: AsyncDrafter,
-                   price: dict[str, dict[str, float]]) -> dict[str, Any]:
+                   price: dict[str, dict[str, float]], judge: Any = None) -> dict[str, Any]:
     """Draft, check, repair and score one cell; errors become a row, never an exception."""
     case = cell.case.case.model_copy(update={"tone": cell.tone})
     base: dict[str, Any] = {"cell": cell.id, "case": cell.case.id, "kind": case.kind, "lang": case.lang,
@@ -147,7 +150,21 @@ async def run_cell(cfg: RunConfig, cell: Cell, catalog: Catalog, drafter: AsyncD
                                            token_budget=cfg.settings.token_budget)
     except TactfulError as err:
         return {**base, "error": err.message, "error_type": type(err).__name__, "passed": False}
-    return {**base, **score(case, result, catalog, price.get(cell.model), cell.provider)}
+    row = {**base, **score(case, result, catalog, price.get(cell.model), cell.provider)}
+    if judge is not None:
+        row["rubric"] = await _grade(judge, case, result.verdict.text, catalog, cell.repeat)
+    return row
+
+
+async def _grade(judge: Any, case: CaseFile, letter: str, catalog: Catalog, repeat: int) -> dict[str, Any]:
+    """The judge's scores for one letter (an error is recorded, the cell still counts)."""
+    rubric = load_rubric()
+    keys = [*rubric.criteria, "reason"]
+    try:
+        data, usage = await judge.judge(rubric_messages(rubric, case, letter, catalog), keys, repeat=repeat)
+    except TactfulError as err:
+        return {"error": err.message}
+    return {**{k: data[k] for k in keys}, "judge_tokens": usage.total_tokens}
 
 
 def score(case: CaseFile, result: DraftResult, catalog: Catalog, rate: dict[str, float] | None,
@@ -180,15 +197,21 @@ async def _run_cells(cfg: RunConfig, cells: list[Cell], catalog: Catalog, cache:
     if cfg.provider == "offline":
         drafters: dict[str, AsyncDrafter] = {m: _Offline() for m in cfg.models}
     else:
-        from ..drafting.remote import AsyncRemoteDrafter
+        from ..drafting.async_remote import AsyncRemoteDrafter
 
         drafters = {m: AsyncRemoteDrafter(cfg.settings.model_copy(update={"model": m}), cache=cache,
                                           replay_only=cfg.replay) for m in cfg.models}
+    judge = None
+    if cfg.judge_model:
+        from ..drafting.async_remote import AsyncRemoteDrafter as Judge
+
+        judge = Judge(cfg.settings.model_copy(update={"model": cfg.judge_model}), cache=cache, replay_only=cfg.replay)
+        drafters["__judge__"] = judge
     gate = asyncio.Semaphore(cfg.concurrency)
 
     async def one(cell: Cell) -> None:
         async with gate:
-            row = await run_cell(cfg, cell, catalog, drafters[cell.model], price)
+            row = await run_cell(cfg, cell, catalog, drafters[cell.model], price, judge)
         on_row(row)
 
     try:
@@ -214,7 +237,8 @@ def run(cfg: RunConfig, catalog: Catalog, progress: Progress | None = None) -> R
     meta = {"prompts": cfg.prompts, "provider": cfg.provider, "models": cfg.models, "tones": cfg.tones,
             "repeat": cfg.repeat, "cases_dir": str(cfg.cases_dir), "started": time.time(), "replay": cfg.replay}
     (cfg.out / "run.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
-    cache = None if cfg.provider == "offline" else ReplyCache(cfg.cache_path or ROOT / ".tactful" / "eval-cache.db")
+    remote = cfg.provider != "offline" or cfg.judge_model
+    cache = ReplyCache(cfg.cache_path or ROOT / ".tactful" / "eval-cache.db") if remote else None
     finished, failing, interrupted = 0, 0, False
     with (cfg.out / "results.jsonl").open("a", encoding="utf-8") as sink:
 
