@@ -51,17 +51,20 @@ def _error(errors: dict[str, str], name: str) -> None:
 
 def _widget(spec: FactSpec, facts: Facts, key: str) -> Any:
     value = getattr(facts, spec.name)
-    name, label, help_ = spec.name, spec.label + (" *" if spec.required else ""), spec.help
+    name, help_ = spec.name, spec.help
+    star = " *" if spec.required else ""
+    label = spec.label + star
+    head = spec.label.split(" (")[0]  # "Sender (name, title)" -> "Sender", for two-part fields
     if name in {"sender", "customer"}:
         c1, c2 = st.columns(2)
-        who = c1.text_input(f"{label}: name", value=value.name if value else "", key=f"{key}.name", help=help_)
+        who = c1.text_input(f"{head}: name{star}", value=value.name if value else "", key=f"{key}.name", help=help_)
         extra_field = "title" if name == "sender" else "relationship"
         extra = c2.text_input(f"{extra_field.title()}", value=getattr(value, extra_field) or "" if value else "",
                               key=f"{key}.{extra_field}")
         return {"name": who, extra_field: extra or None}
     if name == "referral":
         c1, c2 = st.columns(2)
-        return {"name": c1.text_input(f"{label}: name", value=value.name if value else "", key=f"{key}.name", help=help_),
+        return {"name": c1.text_input(f"{head}: name{star}", value=value.name if value else "", key=f"{key}.name", help=help_),
                 "contact": c2.text_input("Contact", value=value.contact if value else "", key=f"{key}.contact")}
     if name == "meeting":
         c1, c2 = st.columns(2)
@@ -69,7 +72,7 @@ def _widget(spec: FactSpec, facts: Facts, key: str) -> Any:
                 "mode": c2.text_input("Mode", value=value.mode if value else "phone call", key=f"{key}.mode")}
     if name == "agreed_resolution":
         c1, c2 = st.columns(2)
-        return {"action": c1.text_input(f"{label}: action", value=value.action if value else "", key=f"{key}.action",
+        return {"action": c1.text_input(f"{head}: action{star}", value=value.action if value else "", key=f"{key}.action",
                                         help=help_),
                 "timeframe": c2.text_input("Timeframe", value=value.timeframe if value else "", key=f"{key}.timeframe")}
     if name in {"our_fault", "relationship_ending"}:
