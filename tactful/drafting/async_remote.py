@@ -19,9 +19,8 @@ from tenacity import AsyncRetrying
 from ..config import Settings
 from ..guardrails import Violation
 from ..letter import Letter
-from ..prompts import cached_version, render, render_repair
 from . import DraftRequest, OnDelta, Reply, Usage
-from .remote import RemoteDrafter, _from_completion, _params
+from .remote import RemoteDrafter, _from_completion, _params, draft_messages, repair_messages
 from .schema import MalformedReply, parse_reply
 
 
@@ -39,25 +38,12 @@ class AsyncRemoteDrafter(RemoteDrafter):
 
     async def draft(self, request: DraftRequest, on_delta: OnDelta | None = None) -> Reply:  # type: ignore[override]  # async twin
         """A first draft."""
-        version = cached_version(request.prompt_version)
-
-        def build(schema_in_prompt: bool) -> list[dict[str, str]]:
-            return render(version, request.case, request.catalog, tone=request.tone,
-                          instruction=request.instruction, schema_in_prompt=schema_in_prompt)
-
-        return await self._acomplete(build, request)
+        return await self._acomplete(draft_messages(request), request)
 
     async def repair(self, request: DraftRequest, letter: Letter, violations: list[Violation],  # type: ignore[override]  # async twin
                      failing: list[str]) -> Reply:
         """A rewrite asked for ``failing`` sections."""
-        version = cached_version(request.prompt_version)
-
-        def build(schema_in_prompt: bool) -> list[dict[str, str]]:
-            return render_repair(version, request.case, request.catalog, letter=letter, violations=violations,
-                                 failing=failing, tone=request.tone, instruction=request.instruction,
-                                 schema_in_prompt=schema_in_prompt)
-
-        return await self._acomplete(build, request)
+        return await self._acomplete(repair_messages(request, letter, violations, failing), request)
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -62,6 +63,24 @@ def retry_after(err: BaseException) -> float | None:
     return None
 
 
+Build = Callable[[bool], list[dict[str, str]]]  # schema_in_prompt -> chat messages
+
+
+def draft_messages(request: DraftRequest) -> Build:
+    """The first-draft messages, rendered with or without the schema in the prompt."""
+    version = cached_version(request.prompt_version)
+    return lambda schema_in_prompt: render(version, request.case, request.catalog, tone=request.tone,
+                                           instruction=request.instruction, schema_in_prompt=schema_in_prompt)
+
+
+def repair_messages(request: DraftRequest, letter: Letter, violations: list[Violation], failing: list[str]) -> Build:
+    """The repair messages for ``failing`` sections."""
+    version = cached_version(request.prompt_version)
+    return lambda schema_in_prompt: render_repair(
+        version, request.case, request.catalog, letter=letter, violations=violations, failing=failing,
+        tone=request.tone, instruction=request.instruction, schema_in_prompt=schema_in_prompt)
+
+
 def _params(request: DraftRequest) -> dict[str, Any]:
     """Sampling parameters plus what else identifies a request for the eval cache."""
     version = cached_version(request.prompt_version)
@@ -100,25 +119,12 @@ class RemoteDrafter:
 
     def draft(self, request: DraftRequest, on_delta: OnDelta | None = None) -> Reply:
         """A first draft."""
-        version = cached_version(request.prompt_version)
-
-        def build(schema_in_prompt: bool) -> list[dict[str, str]]:
-            return render(version, request.case, request.catalog, tone=request.tone,
-                          instruction=request.instruction, schema_in_prompt=schema_in_prompt)
-
-        return self._complete(build, request, on_delta)
+        return self._complete(draft_messages(request), request, on_delta)
 
     def repair(self, request: DraftRequest, letter: Letter, violations: list[Violation],
                failing: list[str]) -> Reply:
         """A rewrite asked for ``failing`` sections (the caller pins the others)."""
-        version = cached_version(request.prompt_version)
-
-        def build(schema_in_prompt: bool) -> list[dict[str, str]]:
-            return render_repair(version, request.case, request.catalog, letter=letter, violations=violations,
-                                 failing=failing, tone=request.tone, instruction=request.instruction,
-                                 schema_in_prompt=schema_in_prompt)
-
-        return self._complete(build, request, None)
+        return self._complete(repair_messages(request, letter, violations, failing), request, None)
 
     def _wait(self, state: RetryCallState) -> float:
         err = state.outcome.exception() if state.outcome else None
