@@ -132,3 +132,18 @@ def test_no_telemetry_and_no_external_ip_lookup() -> None:
     assert config["browser"]["gatherUsageStats"] is False
     assert config["browser"]["serverAddress"] == "localhost"  # else Streamlit asks the internet for our IP
     assert config["server"]["address"] == "127.0.0.1"
+
+
+def test_check_page_reports_malformed_facts_with_the_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/check.py")
+    at.run()
+    at.text_area(key="check_text").set_value("Dear Mr. Lee,\n\nThank you.\n\nYours sincerely,\n\nDana Ortiz")
+    at.text_area(key="check_facts").set_value("kind: bad_news\nlang: en\nfacts:\n  company: [oops\n")
+    next(b for b in at.button if b.label == "Check letter").click()
+    at.run()
+    assert not at.exception
+    assert any("case facts, line" in e.value and "invalid YAML" in e.value for e in at.error)
+    assert at.text_area(key="check_text").value.startswith("Dear Mr. Lee")  # nothing lost
