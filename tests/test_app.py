@@ -147,3 +147,20 @@ def test_check_page_reports_malformed_facts_with_the_line(tmp_path: Path, monkey
     assert not at.exception
     assert any("case facts, line" in e.value and "invalid YAML" in e.value for e in at.error)
     assert at.text_area(key="check_text").value.startswith("Dear Mr. Lee")  # nothing lost
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "ms", "th", "bn"])
+def test_every_letter_and_language_drafts_from_its_example(lang: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from tactful.ui.form import CHOICES
+
+    monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.selectbox(key="lang").set_value(lang)
+    for choice in CHOICES:
+        at.selectbox(key="choice").set_value(choice)
+        at.run()
+        draft(at)
+        assert not at.error, [e.value for e in at.error]
+        assert any("Guardrails passed" in s.value for s in at.success), (lang, choice)
