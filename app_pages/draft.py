@@ -72,7 +72,7 @@ if cols[-1].button("Apply instruction", disabled=not instruction.strip()):
     asked = "Instruction"
 if asked:
     case = CaseFile.model_validate(current.case)
-    new_tone, _ = ADJUSTMENTS.get(asked, (current.tone, ""))
+    new_tone = ADJUSTMENTS.get(asked, current.tone)
     try:
         new = draft_version(case, settings, tone=new_tone, label=asked,
                             instruction=instruction if asked == "Instruction" else "")

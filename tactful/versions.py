@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from .catalog import Catalog
 from .text import word_count
 
-ADJUSTMENTS: dict[str, tuple[str, str]] = {  # button label -> (tone, what the writer asked for)
-    "Warmer": ("warm", "warmer"),
-    "More formal": ("formal", "more formal"),
-    "Shorter": ("concise", "shorter"),
-    "Firmer": ("firm", "firmer"),
-    "More empathetic": ("empathetic", "more empathetic"),
+ADJUSTMENTS: dict[str, str] = {  # button label -> the tone it drafts in (and the register it is measured by)
+    "Warmer": "warm",
+    "More formal": "formal",
+    "Shorter": "concise",
+    "Firmer": "firm",
+    "More empathetic": "empathetic",
 }
 _CONTRACTION = re.compile(r"\b\w+'(?:t|s|re|ve|ll|d|m)\b", re.IGNORECASE)
 
@@ -49,7 +49,7 @@ def movement(asked: str, before: str, after: str, *, catalog: Catalog, lang: str
         if b < a:
             return Movement(True, f"Shorter: {a} → {b} words.")
         return Movement(False, f"Not shorter: {a} → {b} words.")
-    register = {"Warmer": "warm", "More formal": "formal", "Firmer": "firm", "More empathetic": "empathetic"}.get(asked)
+    register = ADJUSTMENTS.get(asked)
     if register is None:
         return Movement(None, "Free-text instruction: compare the versions yourself.")
     ma, mb = _markers(before, catalog, lang, register), _markers(after, catalog, lang, register)

@@ -23,6 +23,14 @@ def field(at: AppTest, label: str):
     return next(w for w in [*at.text_input, *at.text_area] if w.label.startswith(label))
 
 
+def goto(at: AppTest, page: str) -> AppTest:
+    """Open another page of the same session."""
+    at.switch_page(page)
+    at.run()
+    assert not at.exception
+    return at
+
+
 def draft(at: AppTest) -> None:
     next(b for b in at.button if b.label == "Draft letter").click()
     at.run()
@@ -62,12 +70,8 @@ def test_shorter_makes_a_second_version_and_says_whether_it_moved(app: AppTest) 
     assert len(app.dataframe[0].value) == 2
 
 
-def test_check_page_reports_a_blaming_letter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("app_pages/check.py")
-    at.run()
+def test_check_page_reports_a_blaming_letter(app: AppTest) -> None:
+    at = goto(app, "app_pages/check.py")
     at.text_area(key="check_text").set_value(
         "Dear Mr. Lee,\n\nThank you for banking with us.\n\nDue to your late payments, your loan was denied.\n\n"
         "Yours sincerely,\n\nDana Ortiz")
@@ -87,8 +91,7 @@ def test_evals_page_compares_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("app_pages/evals.py")
-    at.run()
+    goto(at, "app_pages/evals.py")
     at.text_input(key="runs_dir").set_value(str(runs))
     at.run()
     assert not at.exception
@@ -103,10 +106,8 @@ def test_two_sessions_do_not_mix_their_drafts(tmp_path: Path, monkeypatch: pytes
     for at in (first, second):
         at.run()
     draft(first)
-    first.switch_page("app_pages/history.py")
-    first.run()
-    second.switch_page("app_pages/history.py")
-    second.run()
+    goto(first, "app_pages/history.py")
+    goto(second, "app_pages/history.py")
     assert len(first.expander) == 1
     assert len(second.expander) == 0  # the other session's draft is not in this session's history
     second.radio(key="history_scope").set_value("All sessions")
@@ -116,8 +117,7 @@ def test_two_sessions_do_not_mix_their_drafts(tmp_path: Path, monkeypatch: pytes
 
 def test_history_reopens_a_draft(app: AppTest) -> None:
     draft(app)
-    app.switch_page("app_pages/history.py")
-    app.run()
+    goto(app, "app_pages/history.py")
     next(b for b in app.button if b.label == "Reopen in Draft a letter").click()
     app.run()
     assert not app.exception
@@ -134,12 +134,8 @@ def test_no_telemetry_and_no_external_ip_lookup() -> None:
     assert config["server"]["address"] == "127.0.0.1"
 
 
-def test_check_page_reports_malformed_facts_with_the_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("app_pages/check.py")
-    at.run()
+def test_check_page_reports_malformed_facts_with_the_line(app: AppTest) -> None:
+    at = goto(app, "app_pages/check.py")
     at.text_area(key="check_text").set_value("Dear Mr. Lee,\n\nThank you.\n\nYours sincerely,\n\nDana Ortiz")
     at.text_area(key="check_facts").set_value("kind: bad_news\nlang: en\nfacts:\n  company: [oops\n")
     next(b for b in at.button if b.label == "Check letter").click()

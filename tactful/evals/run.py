@@ -206,7 +206,6 @@ async def _run_cells(cfg: RunConfig, cells: list[Cell], catalog: Catalog, cache:
         from ..drafting.async_remote import AsyncRemoteDrafter as Judge
 
         judge = Judge(cfg.settings.model_copy(update={"model": cfg.judge_model}), cache=cache, replay_only=cfg.replay)
-        drafters["__judge__"] = judge
     gate = asyncio.Semaphore(cfg.concurrency)
 
     async def one(cell: Cell) -> None:
@@ -216,10 +215,11 @@ async def _run_cells(cfg: RunConfig, cells: list[Cell], catalog: Catalog, cache:
 
     try:
         await asyncio.gather(*(one(c) for c in cells))
-    finally:
-        for d in drafters.values():
-            if hasattr(d, "aclose"):
-                await d.aclose()
+    finally:  # close the connection pools (the offline drafter has none)
+        for d in [*drafters.values(), judge]:
+            close = getattr(d, "aclose", None)
+            if close is not None:
+                await close()
 
 
 Progress = Callable[[int, int, int], None]
