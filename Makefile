@@ -8,7 +8,7 @@ CASE   ?= evals/cases/bad_news/en-credit-denied.yaml
 
 PORT   ?= 8501
 
-.PHONY: run draft test check bench browser clean
+.PHONY: run draft test check bench browser model clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,17 @@ browser:  ## Debian's Chromium for the browser tests (installed when missing; ne
 test: $(STAMP) browser  ## the whole test suite, browser tests included
 	$(PY) -m pytest
 
+model: $(STAMP)  ## rebuild the meaning models (guardrails/model/) from guardrails/teach/ and the language packs
+	$(PY) -m tactful.guardrails.teach
+
 check: $(STAMP)  ## lint and type-check
 	$(VENV)/bin/ruff check tactful tests bench
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)  ## benchmarks (by hand; figures go in the README)
 	$(PY) bench/check_speed.py
+	$(PY) bench/corpus_quality.py --split dev
+	$(PY) bench/corpus_quality.py --split heldout
 	$(PY) bench/draft_overhead.py
 	$(PY) bench/app_latency.py
 

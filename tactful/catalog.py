@@ -11,13 +11,17 @@ from __future__ import annotations
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import yamldoc
 from .errors import DataFileError, UsageError
+
 from .text import WORD_CLASS, PhraseIndex, Tokenizer, alternation, nfc, phrase_pattern
+
+if TYPE_CHECKING:
+    from .guardrails.meaning import MeaningModel
 
 ROOT = Path(__file__).resolve().parent.parent
 Severity = Literal["error", "warning"]
@@ -101,6 +105,14 @@ class RuleSpec(_Data):
     message_phrase: str | None = None
     message_owner: str | None = None
     message_sender: str | None = None
+    message_unsure: str | None = None      # missing_section: weak evidence either way
+    message_wrong_job: str | None = None   # missing_section: a structured section that does not do its job
+    message_far: str | None = None         # too_long: past twice the budget
+    confirm: float = 0.3                   # missing_section: confidence under this is "could not confirm"
+    weak: float = 0.15                     # missing_section: evidence under this is "absent"
+    threshold: float | None = None         # learned rules: the probability that fires the rule (default: the model's
+                                           #   own, where its cross-validated precision reaches 85 %)
+    veto: float = 0.1                      # learned rules: a phrase hit in a sentence under this is a look-alike
     regex: list[str] = Field(default_factory=list)
     min_confidence: float = 0.8
     min_words: int = 8
@@ -137,6 +149,7 @@ class LangPack(_Data):
     year_offsets: list[int] = Field(default_factory=lambda: [0])
     not_names: list[str] = Field(default_factory=list)
     titles: list[str] = Field(default_factory=list)  # abbreviations whose dot does not end a sentence
+    honorifics: list[str] = Field(default_factory=list)  # Mr, Encik, คุณ: people do not sign with their own
     sections: dict[str, list[str]]
     rules: dict[str, LangRule]
     messages: dict[str, str] = Field(default_factory=dict)
@@ -146,8 +159,11 @@ class LangPack(_Data):
 class Lang:
     """A language pack with every pattern compiled once."""
 
-    def __init__(self, code: str, pack: LangPack, rules: dict[str, RuleSpec], source: str, node: Any) -> None:
+    def __init__(self, code: str, pack: LangPack, rules: dict[str, RuleSpec], source: str, node: Any,
+                 model: Path | None = None) -> None:
         self.code, self.pack, self.tokenizer = code, pack, pack.tokenizer
+        self.model_path = model
+        self.honorifics = frozenset(nfc(w).casefold().rstrip(".") for w in pack.honorifics)
         tk = pack.tokenizer
         entries = [(p, f"cue:{sid}") for sid, cues in pack.sections.items() for p in cues]
         self.greeting = alternation([r"^\s*" + phrase_pattern(p, tk) for p in pack.greetings])
@@ -183,6 +199,16 @@ class Lang:
                                 field=".".join(map(str, loc))) from None
         return pattern
 
+    @property
+    def meaning(self) -> MeaningModel | None:
+        """The language's meaning model (guardrails/model/<lang>.npz), or None when none was built."""
+        from .guardrails import meaning  # the model is read on first use, not at catalog load
+
+        path = self.model_path
+        if path is None or not path.exists():
+            return None
+        return meaning.cached(path, path.stat().st_mtime_ns)
+
     def message(self, rule_id: str, default: str) -> str:
         """The rule's message in this language, if the pack translates it."""
         return self.pack.messages.get(rule_id, default)
@@ -201,7 +227,8 @@ class Catalog:
             data, node = yamldoc.parse(yamldoc.read_text(path), str(path))
             pack = yamldoc.validate(LangPack, data, node, str(path))
             self._cross_check(path, pack, node)
-            self.langs[path.stem] = Lang(path.stem, pack, self.rules, str(path), node)
+            self.langs[path.stem] = Lang(path.stem, pack, self.rules, str(path), node,
+                                         model=gr / "model" / f"{path.stem}.npz")
 
     @cached_property
     def section_ids(self) -> frozenset[str]:

@@ -77,8 +77,11 @@ _SENTENCE_END = {
 }
 
 
+THAI_MIN_CLAUSE = 40  # Thai clauses shorter than this join the next one: a few words say little on their own
+
+
 def sentences(text: str, start: int, end: int, tokenizer: Tokenizer) -> list[tuple[int, int]]:
-    """Spans of the sentences (Thai: space-separated clauses) within text[start:end]."""
+    """Spans of the sentences (Thai: space-separated clauses, short ones joined) within text[start:end]."""
     out: list[tuple[int, int]] = []
     pos = start
     for match in _SENTENCE_END[tokenizer].finditer(text, start, end):
@@ -87,7 +90,15 @@ def sentences(text: str, start: int, end: int, tokenizer: Tokenizer) -> list[tup
         pos = match.end()
     if pos < end and text[pos:end].strip():
         out.append((pos, end))
-    return out
+    if tokenizer != "thai" or len(out) < 2:
+        return out
+    joined: list[tuple[int, int]] = []
+    for span in out:
+        if joined and joined[-1][1] - joined[-1][0] < THAI_MIN_CLAUSE and "\n" not in text[joined[-1][1] : span[0]]:
+            joined[-1] = (joined[-1][0], span[1])
+        else:
+            joined.append(span)
+    return joined
 
 
 _WORD = re.compile(rf"[{WORD_CLASS}]+(?:['-][{WORD_CLASS}]+)*")
@@ -172,6 +183,9 @@ class PhraseIndex:
         else:
             starts = [(m.start(), m.group()) for m in _SCAN_START.finditer(low)]
         by_key, by_word = self.by_key, self.by_word
+        edges = thai_boundaries(text) if self.tokenizer == "thai" else None
+        if edges is not None:
+            starts = [(i, w) for i, w in starts if i in edges]
         for i, word in starts:
             candidates = by_key.get(low[i : i + 2])
             if by_word and word in by_word:
@@ -180,9 +194,62 @@ class PhraseIndex:
                 continue
             for pattern, owner in candidates:
                 m = pattern.match(text, i)
-                if m and m.end() > i:
+                if m and m.end() > i and (edges is None or m.end() in edges or pattern.pattern.endswith("]*")):
                     found.setdefault(owner, []).append((i, m.end()))
         return {owner: _leftmost_longest(spans) for owner, spans in found.items()}
+
+
+class ThaiEdges:
+    """Word boundaries in Thai text from PyThaiNLP's dictionary segmenter (every edge of a non-Thai run too).
+
+    Thai phrases match only from one boundary to another, so ขอโทษ ("sorry") is never found
+    inside a longer word, and a cue cut out of โทรศัพท์ ("telephone") is not a word. The
+    segmenter joins some compounds (ด้วยความยินดี), so a position inside a token is a
+    boundary too when both halves of the token are dictionary words.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.edges = {0, len(text)}
+        self.inside: dict[int, tuple[int, str]] = {}  # position inside a token -> (token start, token)
+        pos = 0
+        for m in _THAI_RUN.finditer(text):
+            self.edges.update(range(pos, m.start() + 1))
+            offset = m.start()
+            for token in _thai_tokens(m.group()):
+                for k in range(1, len(token)):
+                    self.inside[offset + k] = (offset, token)
+                offset += len(token)
+                self.edges.add(offset)
+            pos = m.end()
+        self.edges.update(range(pos, len(text) + 1))
+
+    def __contains__(self, pos: object) -> bool:
+        if pos in self.edges:
+            return True
+        if not isinstance(pos, int) or pos not in self.inside:
+            return False
+        start, token = self.inside[pos]
+        return _dictionary_split(token, pos - start)
+
+
+@lru_cache(maxsize=4096)
+def _dictionary_split(token: str, k: int) -> bool:
+    from pythainlp.corpus.common import thai_words
+
+    words = thai_words()
+    return all(all(t in words for t in _thai_tokens(half)) for half in (token[:k], token[k:]))
+
+
+def thai_boundaries(text: str) -> ThaiEdges:
+    """The word boundaries of ``text`` (see ``ThaiEdges``)."""
+    return ThaiEdges(text)
+
+
+@lru_cache(maxsize=4096)
+def _thai_tokens(run: str) -> tuple[str, ...]:
+    from pythainlp.tokenize import word_tokenize  # heavy import, only for Thai
+
+    return tuple(word_tokenize(run, engine="newmm", keep_whitespace=True))
 
 
 def _leftmost_longest(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -204,3 +271,39 @@ def words(text: str, tokenizer: Tokenizer) -> list[str]:
         else:
             out.append(token.casefold())
     return out
+
+
+_RUNS = re.compile(r"\s+|\S+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def no_surrogates(text: str) -> str:
+    """Lone surrogates (from a broken paste or a bad decoder) become U+FFFD; the length is kept."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def aligned(raw: str) -> tuple[str, list[int] | None]:
+    """The text to check (NFC, line ends as ``\\n``) and, when it differs, where each character came from.
+
+    ``offsets[i]`` is the index in ``raw`` of character ``i`` of the result, with one more entry
+    for the end, so a span found in the result maps back to the user's own text. Normalisation
+    never crosses white space, so the text is normalised run by run.
+    """
+    if "\r" not in raw and unicodedata.is_normalized("NFC", raw):
+        return raw, None
+    parts: list[str] = []
+    offsets: list[int] = []
+    for m in _RUNS.finditer(raw):
+        piece, base = m.group(), m.start()
+        if piece[0].isspace():
+            for k, ch in enumerate(piece):
+                if ch == "\r" and piece[k + 1 : k + 2] == "\n":
+                    continue
+                parts.append("\n" if ch == "\r" else ch)
+                offsets.append(base + k)
+            continue
+        new = unicodedata.normalize("NFC", piece)
+        parts.append(new)
+        offsets += [base + (k * len(piece)) // len(new) for k in range(len(new))]
+    offsets.append(len(raw))
+    return "".join(parts), offsets

@@ -40,7 +40,7 @@ def test_check_good_letter_json(good_letter: Path) -> None:
     assert set(report) >= {"file", "passed", "kind", "lang", "sections", "violations"}
     assert report["passed"] is True and report["file"] == str(good_letter)
     assert {s["id"] for s in report["sections"] if s["present"]} >= {"opening_thanks", "bad_news", "signature"}
-    assert all(set(s) == {"id", "present", "span"} for s in report["sections"])
+    assert all(set(s) == {"id", "present", "span", "parts", "confidence"} for s in report["sections"])
     assert "ungrounded_detail" in report["skipped"]
 
 

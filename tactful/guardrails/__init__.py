@@ -10,14 +10,16 @@ when no facts are given.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..catalog import Catalog, load
 from ..letter import Facts, Letter
-from ..text import nfc
+from ..text import aligned, no_surrogates
 from . import grounding, language, phrases, structure  # noqa: F401  (register the check kinds)
 from .doc import Doc
 from .registry import CHECKS
 from .sections import from_letter, locate
-from .verdict import SectionHit, Verdict, Violation
+from .verdict import SectionHit, Span, Verdict, Violation
 
 __all__ = ["SectionHit", "Verdict", "Violation", "check"]
 
@@ -36,9 +38,16 @@ def check(
     kind_spec = catalog.kind(kind)
     layout = kind_spec.stage(stage)
     stage_name = (stage or kind_spec.default_stage) if kind_spec.stages else None
-    text = letter.text if isinstance(letter, Letter) else nfc(letter).replace("\r\n", "\n")
-    doc = Doc(text=text, catalog=catalog, lang=catalog.lang(lang), kind=kind, layout=layout, facts=facts)
+    raw = no_surrogates(letter.text if isinstance(letter, Letter) else letter)
+    text, offsets = aligned(raw)
+    if isinstance(letter, Letter) and offsets is not None:  # spans come from the rendered letter: render it clean
+        letter = Letter.model_validate({k: _clean(v) for k, v in letter.model_dump().items()})
+        raw = text = letter.text
+        offsets = None
+    doc = Doc(text=text, catalog=catalog, lang=catalog.lang(lang), kind=kind, layout=layout, facts=facts,
+              layout_key=f"{kind}.{stage_name}" if stage_name else kind)
     if isinstance(letter, Letter):
+        doc.structured = True
         from_letter(doc, letter)
     else:
         locate(doc)
@@ -55,9 +64,38 @@ def check(
         skipped.append("missing_section (sections required only by facts)")
     violations = _without_knock_on(violations, skipped)
     violations.sort(key=lambda v: (v.span[0] if v.span else -1, v.rule))
-    hits = [SectionHit(id=s.id, present=s.id in doc.sections, span=doc.span_of(s.id)) for s in layout.sections]
-    return Verdict(kind=kind, lang=lang, stage=stage_name, text=text, sections=hits,
+    back = _mapper(offsets)
+    hits = [SectionHit(id=s.id, present=s.id in doc.sections, span=back(doc.span_of(s.id)),
+                       parts=[p for part in doc.sections.get(s.id, []) if (p := back(part))],
+                       confidence=_rounded(doc.confidence.get(s.id, doc.evidence.get(s.id))))
+            for s in layout.sections]
+    if offsets is not None:
+        violations = [v.model_copy(update={"span": back(v.span)}) for v in violations]
+    return Verdict(kind=kind, lang=lang, stage=stage_name, text=raw, sections=hits,
                    violations=violations, skipped=skipped)
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, str):
+        return aligned(value)[0]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value
+
+
+def _mapper(offsets: list[int] | None) -> Callable[[Span | None], Span | None]:
+    """Spans in the checked text -> spans in the user's own text."""
+
+    def back(span: Span | None) -> Span | None:
+        if span is None or offsets is None:
+            return span
+        return (offsets[span[0]], offsets[span[1]])
+
+    return back
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 STRUCTURE_RULES = frozenset({"missing_section", "section_order", "missing_signature", "ungrounded_detail"})

@@ -9,6 +9,7 @@ from functools import cached_property
 from ..catalog import Catalog, Lang, RuleSpec, StageSpec
 from ..letter import Facts
 from ..text import normalise
+from .meaning import Scores
 from .verdict import Span, Violation
 
 
@@ -26,6 +27,14 @@ class Doc:
     greeting: Span | None = None
     sign_off: Span | None = None
     norm: str = ""
+    structured: bool = False
+    layout_key: str = ""  # "bad_news", "complaint_reply.resolution": which of the model's section softmaxes applies
+    # how sure the section finder is that each found section does its job (0 to 1), and the best
+    # evidence for sections it did not find (so a weak absence is "could not confirm", not "missing")
+    confidence: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, float] = field(default_factory=dict)
+    # the body's sentences with their meaning scores (empty when the language has no model)
+    units: list[tuple[Span, Scores]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.norm = normalise(self.text)

@@ -21,11 +21,12 @@ from .doc import Doc
 from .registry import check_kind
 from .verdict import Span, Violation
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"(?:https?://|www\.)[^\s<>()\"']+[^\s<>()\"'.,;:!?]")
 ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 NUM_DATE = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})(?![\d/.])")
 PHONE = re.compile(r"(?<![\d+])\+?\d(?:[\d ().-]{5,}\d)(?!\d)")
+YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*(?![\d])")  # "RM150": the number is 150
 # Capitalised words on one line ("RM150": "RM" is a currency, not a name).
 _CAP = "A-ZÀ-ÖØ-Þ"
@@ -59,6 +60,9 @@ class FactKeys:
                     self.keys.update(p for p in (month, day) if p != "0")
                     if year != "0":
                         self.keys.update(str(int(year) + off) for off in lang.pack.year_offsets)
+                elif detail.what == "number" and YEAR_LIKE.fullmatch(key):
+                    # a year the facts state alone or in "2026-09" is the year in any calendar (2569 in Thai)
+                    self.keys.update(str(int(key) + off) for off in lang.pack.year_offsets)
         self.words = {w.casefold().removesuffix("'s") for w in re.findall(r"[\w'-]+", text)}
         digits = re.sub(r"\D", "", text)
         self.digit_runs = {re.sub(r"\D", "", m.group()) for m in PHONE.finditer(text)}
@@ -175,6 +179,8 @@ def _candidates(text: str, lang: Lang, names: bool) -> Iterator[Detail]:
         if len(digits) >= 7:
             yield Detail("phone number", digits, m.span())
     for m in NUMBER.finditer(text):
+        if m.group() == "100" and text[m.end() : m.end() + 2].lstrip().startswith("%"):
+            continue  # "100 %" is a guarantee's figure of speech (unkeepable_promise), not a detail
         yield Detail("number", _number_key(m.group()), m.span())
     if names:
         yield from _names(text, lang)
@@ -189,9 +195,20 @@ def _names(text: str, lang: Lang) -> Iterator[Detail]:
         titled = WORD_BEFORE_DOT.search(text, max(0, m.start() - 8), m.start())
         after_title = titled is not None and titled.group(1).casefold() in lang.titles
         at_start = (AFTER_SENTENCE_END.search(before) is not None and not after_title) or not text[: m.start()].strip()
-        if lang.tokenizer == "latin" and " " not in m.group() and at_start:
-            continue
-        yield Detail("name", " ".join(w.casefold().removesuffix("'s") for w in m.group().split()), m.span())
+        words = m.group().split()
+        start = m.start()
+        if lang.tokenizer == "latin" and at_start:
+            # a sentence's first word is capitalised anyway: "At Fernwood Print Studio", "Between August"
+            if len(words) == 1:
+                continue
+            start = m.start() + m.group().index(words[1], len(words[0]))
+            words = words[1:]
+            if words[0].casefold() in _CONNECTORS:
+                continue
+        yield Detail("name", " ".join(w.casefold().removesuffix("'s") for w in words), (start, m.end()))
+
+
+_CONNECTORS = frozenset({"de", "del", "la", "van", "von", "bin", "binti", "da", "di"})
 
 
 def date_keys(detail: Detail) -> list[str]:

@@ -36,6 +36,12 @@ def detect(text: str, names: tuple[str, ...]) -> tuple[str, float]:
     return top.language.name, float(top.value)
 
 
+def _body(doc: Doc) -> tuple[int, int]:
+    """The letter without its greeting line (names in a greeting say little about the language)."""
+    start = doc.greeting[1] if doc.greeting else doc.text.find("\n") + 1
+    return (start, len(doc.text)) if doc.text[start:].strip() else (0, len(doc.text))
+
+
 @check_kind("language")
 def language(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     """The whole letter, then each section long enough to judge, must read as the requested language."""
@@ -45,8 +51,8 @@ def language(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     expected = doc.lang.pack.detector
     spans: list[tuple[str | None, tuple[int, int]]] = [(sid, span) for sid in doc.sections if (span := doc.span_of(sid))]
     spans = [(sid, sp) for sid, sp in spans if word_count(doc.text[sp[0] : sp[1]], doc.lang.tokenizer) >= rule.min_words]
-    if not spans:  # nothing long enough located: judge the letter as a whole
-        spans = [(None, (0, len(doc.text)))]
+    # the letter as a whole first: a letter in another language is one problem, not one per section
+    spans.insert(0, (None, _body(doc)))
     for section, span in spans:
         # Lingua's cost grows with the text; a section's first SAMPLE characters tell its language.
         text = doc.text[span[0] : span[1]][:SAMPLE]

@@ -1,30 +1,55 @@
-"""Find the sections of a letter: given by the drafter, or located in pasted free text.
+"""Find the sections of a letter: given by the drafter (and verified), or located in pasted free text.
 
-Free text is read the way a person skims a letter: the greeting is the first line if it
-opens like one, the sign-off is the last line that reads like one and the signature is
-what follows it, lines starting with "cc:" are the cc. The body is cut into paragraphs and
-sentences (Thai: space-separated clauses), and each sentence is matched against the
-language pack's cue phrases for the kind's sections. Where a sentence matches several
-sections the one that keeps the guide's order is taken; a sentence with no cue continues
-the section before it (or, at the start of a paragraph, the first one found later in it).
+Free text is read the way a person skims a letter. The greeting is the first line if it opens
+like one; the cc is the lines that start with a cc marker; the sign-off is the last line that
+reads like one, from the pack's list or by its shape (a short line ending in a comma, followed
+only by a few short name lines: "With my sincere apologies," then a name), and the signature is
+what follows it; with no sign-off, a trailing block of short name lines is the signature.
+
+The body is cut into paragraphs and sentences (Thai: space-separated clauses), and the whole
+sequence is decoded at once (Viterbi) over the kind's sections in the guide's order. Each
+sentence's evidence is the meaning model's probability for each section (``meaning.py``, taught by
+example sentences), with the pack's cue phrases as strong extra evidence. Moving forward through
+the guide's order is cheap, changing section inside a paragraph costs a little, and going back
+costs a lot, so a letter is split into sections the way a reader would split it, and
+``section_order`` fires only when the evidence for going back is strong.
+
+A sentence can do two jobs ("We cannot approve the loan; you are welcome to reapply in June"): a
+section the path skipped counts as present where one of its sentences gives it strong evidence.
+Every found section gets a confidence, the best probability among its sentences; the best evidence
+for a section that was not found is kept too, so a weak case is reported as "could not confirm".
 """
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left
 
+import numpy as np
+
 from ..letter import SIGNATURE_IDS, Letter
-from ..text import sentences
+from ..text import WORD_CLASS, sentences
 from .doc import Doc
+from .meaning import MeaningModel, Scores
 from .verdict import Span
 
 _LINE = re.compile(r"[^\n]*\n?")
 _PARA_BREAK = re.compile(r"\n\s*\n")
+_WORDS = re.compile(rf"[{WORD_CLASS}]+")
+
+CUE_BONUS = 2.0        # log-odds added to a section whose cue phrase the sentence holds
+NO_MODEL_MISS = -6.0   # without a model: log-evidence for a section whose cue is absent
+CHANGE_IN_PARA = -1.0  # changing section inside a paragraph
+SKIP = -0.4            # per section of the guide skipped over
+BACK = -6.0            # going back to an earlier section of the guide
+SHARED = 0.3           # a sentence gives a skipped section this much probability: it does that job too
+SIGN_OFF_WORDS = 7     # a sign-off shaped line has at most this many words
+NAME_LINE_WORDS = 9    # a signature line has at most this many words
 
 
 def from_letter(doc: Doc, letter: Letter) -> None:
-    """Record the spans of a structured letter's sections and of its greeting and sign-off."""
+    """Record the spans of a structured letter's sections, and how well each does its job."""
     text, spans = letter.render()
     doc.sections = {sid: [span] for sid, span in spans.items() if letter.sections.get(sid, "").strip()}
     if letter.greeting.strip():
@@ -32,6 +57,21 @@ def from_letter(doc: Doc, letter: Letter) -> None:
     if letter.sign_off.strip():
         start = text.find(letter.sign_off.strip())
         doc.sign_off = (start, start + len(letter.sign_off.strip())) if start >= 0 else None
+    model = doc.lang.meaning
+    body = _body_ids(doc)
+    if model is None or doc.layout_key not in model.layouts:
+        return
+    for sid, parts in doc.sections.items():
+        if sid not in body:
+            continue
+        units = sentences(doc.norm, parts[0][0], parts[0][1], doc.lang.tokenizer)
+        probs = [_masked(doc, model.score(doc.norm[a:b]), body, (a, b)) for a, b in units]
+        doc.units += [(u, model.score(doc.norm[u[0]:u[1]])) for u in units]
+        doc.confidence[sid] = max((p[body.index(sid)] for p in probs), default=0.0)
+        for other in body:
+            if other != sid:
+                best = max((p[body.index(other)] for p in probs), default=0.0)
+                doc.evidence[other] = max(doc.evidence.get(other, 0.0), best)
 
 
 def _lines(text: str) -> list[Span]:
@@ -45,6 +85,24 @@ def _lines(text: str) -> list[Span]:
     return spans
 
 
+def _words(text: str) -> int:
+    return len(_WORDS.findall(text))
+
+
+def _name_line(text: str) -> bool:
+    """A line that can be part of a signature: short, no sentence inside it."""
+    line = text.strip()
+    if not line or _words(line) > NAME_LINE_WORDS or not any(ch.isalpha() for ch in line):
+        return False
+    return not re.search(r"[.!?।](\s|$)", line.rstrip(".")) and not line.endswith(("?", "!", ":"))
+
+
+def _sign_off_shaped(text: str) -> bool:
+    """'With my sincere apologies,': a short line that ends in a comma."""
+    line = text.strip()
+    return line.endswith((",", "،")) and 0 < _words(line) <= SIGN_OFF_WORDS
+
+
 def locate(doc: Doc) -> None:
     """Locate greeting, sign-off, signature, cc and body sections in ``doc.text``."""
     text, lang = doc.norm, doc.lang
@@ -55,70 +113,157 @@ def locate(doc: Doc) -> None:
     if lang.greeting and lang.greeting.match(text, lines[0][0], lines[0][1]):
         doc.greeting = lines[0]
         body_start = lines[0][1]
+    elif len(lines) > 1 and _sign_off_shaped(text[lines[0][0]:lines[0][1]]) and _words(text[lines[0][0]:lines[0][1]]) <= 5:
+        doc.greeting = lines[0]  # "Sam," / "Estimada Sra. Ruiz," opens the letter
+        body_start = lines[0][1]
     cc_lines = [s for s in lines if lang.cc and lang.cc.match(text, s[0], s[1])]
     if cc_lines:
         doc.sections["cc"] = [(cc_lines[0][0], cc_lines[-1][1])]
         body_end = min(body_end, cc_lines[0][0])
-    sign = next((s for s in reversed(lines) if s[1] <= body_end and lang.sign_off
-                 and lang.sign_off.match(text, s[0], s[1])), None)
     signature_ids = [sid for sid in doc.layout.section_ids if sid in SIGNATURE_IDS]
+    tail = [s for s in lines if s[1] <= body_end and s[0] >= body_start]
+    sign = _find_sign_off(doc, tail)
     if sign is not None:
         doc.sign_off = sign
-        after = [s for s in lines if sign[1] <= s[0] and s[1] <= body_end]
+        after = [s for s in tail if sign[1] <= s[0]]
         if after and signature_ids:
             doc.sections[signature_ids[0]] = [(after[0][0], after[-1][1])]
         body_end = sign[0]
+    elif signature_ids:
+        block = _trailing_name_block(doc, tail)
+        if block:
+            doc.sections[signature_ids[0]] = [(block[0][0], block[-1][1])]
+            body_end = block[0][0]
     _assign_body(doc, body_start, body_end)
 
 
+def _find_sign_off(doc: Doc, lines: list[Span]) -> Span | None:
+    """The sign-off line: the last listed one, else a comma-ended short line followed by name lines."""
+    text, lang = doc.norm, doc.lang
+    listed = next((s for s in reversed(lines) if lang.sign_off and lang.sign_off.match(text, s[0], s[1])), None)
+    if listed is not None:
+        return listed
+    for i in range(len(lines) - 1, max(-1, len(lines) - 6), -1):
+        line = text[lines[i][0] : lines[i][1]]
+        rest = lines[i + 1 :]
+        if _sign_off_shaped(line) and 0 < len(rest) <= 4 and all(_name_line(text[a:b]) for a, b in rest):
+            return lines[i]
+    return None
+
+
+def _trailing_name_block(doc: Doc, lines: list[Span]) -> list[Span]:
+    """With no sign-off: the last paragraph when it is 1 to 4 short name lines (a name, a title)."""
+    text = doc.norm
+    if len(lines) < 2:
+        return []
+    block: list[Span] = []
+    for span in reversed(lines):
+        if block and "\n\n" not in text[span[1] : block[0][0]].replace(" ", "") and len(block) < 4:
+            if not _name_line(text[span[0] : span[1]]):
+                return []
+            block.insert(0, span)
+            continue
+        if block:
+            break
+        if not _name_line(text[span[0] : span[1]]):
+            return []
+        block.insert(0, span)
+    return block if len(block) < len(lines) else []
+
+
+def _body_ids(doc: Doc) -> list[str]:
+    return [sid for sid in doc.layout.section_ids if sid not in SIGNATURE_IDS and sid != "cc"]
+
+
+def _cue_starts(doc: Doc, body: list[str]) -> dict[str, list[int]]:
+    return {sid: [s for s, _ in doc.hits.get(f"cue:{sid}", [])] for sid in body}
+
+
+def _masked(doc: Doc, scores: Scores, body: list[str], span: Span,
+            cues: dict[str, list[int]] | None = None) -> list[float]:
+    """Probabilities over the layout's body sections only, with cue phrases as extra evidence."""
+    cues = cues if cues is not None else _cue_starts(doc, body)
+    logits = []
+    probs = scores.sections.get(doc.layout_key, {})
+    for sid in body:
+        p = probs.get(sid, 0.0)
+        logits.append(math.log(max(p, 1e-9)) + (CUE_BONUS if _any_within(cues[sid], span) else 0.0))
+    top = max(logits)
+    exp = [math.exp(v - top) for v in logits]
+    total = sum(exp)
+    return [v / total for v in exp]
+
+
 def _assign_body(doc: Doc, start: int, end: int) -> None:
-    body_ids = [sid for sid in doc.layout.section_ids if sid not in SIGNATURE_IDS and sid != "cc"]
-    order = {sid: i for i, sid in enumerate(body_ids)}
-    units: list[tuple[Span, list[str], int]] = []  # sentence, candidate sections, paragraph number
-    cue_starts = {sid: [s for s, _ in doc.hits.get(f"cue:{sid}", [])] for sid in body_ids}
+    body = _body_ids(doc)
+    if not body:
+        return
+    cues = _cue_starts(doc, body)
+    model: MeaningModel | None = doc.lang.meaning
+    if model is not None and doc.layout_key not in model.layouts:
+        model = None
+    units: list[tuple[Span, int]] = []  # sentence, paragraph number
     pos, para = start, 0
     for brk in [*_PARA_BREAK.finditer(doc.norm, start, end), None]:
         stop = brk.start() if brk else end
-        for sent in sentences(doc.norm, pos, stop, doc.lang.tokenizer):
-            hits = [sid for sid in body_ids if _any_within(cue_starts[sid], sent)]
-            units.append((sent, hits, para))
+        units += [(sent, para) for sent in sentences(doc.norm, pos, stop, doc.lang.tokenizer)]
         pos, para = (brk.end() if brk else end), para + 1
-    current = -1
-    chosen: list[str | None] = []
-    seen: set[str] = set()
-    for _, hits, _ in units:
-        ahead = [h for h in hits if order[h] >= current]
-        # Only earlier sections' cues: a section not seen yet really is out of order; one already
-        # seen is a passing echo ("thank you" again), so the sentence continues where we are.
-        behind = [h for h in hits if h not in seen]
-        pick = min(ahead, key=order.__getitem__) if ahead else (behind[0] if behind else None)
-        if pick is not None:
-            current = max(current, order[pick])
-            seen.add(pick)
-        chosen.append(pick)
-    for i, (span, _, para) in enumerate(units):
-        sid = chosen[i] or _inherit(units, chosen, i, para)
-        if sid is not None:
-            doc.sections.setdefault(sid, []).append(span)
+    if not units:
+        return
+    probs: list[list[float]] = []
+    for span, _ in units:
+        if model is not None:
+            scores = model.score(doc.norm[span[0] : span[1]])
+            doc.units.append((span, scores))
+            probs.append(_masked(doc, scores, body, span, cues))
+        else:
+            raw = [0.0 if _any_within(cues[sid], span) else NO_MODEL_MISS for sid in body]
+            top = max(raw)
+            exp = [math.exp(v - top) for v in raw]
+            probs.append([v / sum(exp) for v in exp])
+    path = _viterbi(np.log(np.maximum(np.array(probs), 1e-9)), [p for _, p in units])
+    for (span, _), k in zip(units, path, strict=True):
+        doc.sections.setdefault(body[k], []).append(span)
+    if model is None:  # cues alone: no confidence to report
+        return
+    on_path = set(path)
+    for k, sid in enumerate(body):
+        mine = [probs[t][k] for t, j in enumerate(path) if j == k]
+        if mine:
+            doc.confidence[sid] = max(mine)
+            continue
+        best_t = max(range(len(units)), key=lambda t: probs[t][k])
+        best = probs[best_t][k]
+        doc.evidence[sid] = best
+        if best >= SHARED and k not in on_path:
+            doc.sections[sid] = [units[best_t][0]]  # that sentence does this job too
+            doc.confidence[sid] = best
+
+
+def _viterbi(emit: np.ndarray, paras: list[int]) -> list[int]:
+    """The best section for each sentence under the guide's order (``emit``: sentences x sections)."""
+    n, k = emit.shape
+    idx = np.arange(k)
+    diff = idx[None, :] - idx[:, None]  # from i (rows) to j (columns)
+    forward = np.where(diff > 0, SKIP * (diff - 1), 0.0)
+    back = np.where(diff < 0, BACK, 0.0)
+    change = (diff != 0).astype(float)
+    trans_break = forward + back
+    trans_para = forward + back + CHANGE_IN_PARA * change
+    score = emit[0] + SKIP * idx
+    pointers = np.zeros((n, k), dtype=int)
+    for t in range(1, n):
+        trans = trans_break if paras[t] != paras[t - 1] else trans_para
+        total = score[:, None] + trans
+        pointers[t] = total.argmax(axis=0)
+        score = total.max(axis=0) + emit[t]
+    path = [int(score.argmax())]
+    for t in range(n - 1, 0, -1):
+        path.append(int(pointers[t][path[-1]]))
+    return path[::-1]
 
 
 def _any_within(starts: list[int], span: Span) -> bool:
     """True when a sorted list of positions has one inside ``span``."""
     i = bisect_left(starts, span[0])
     return i < len(starts) and starts[i] < span[1]
-
-
-def _inherit(units: list[tuple[Span, list[str], int]], chosen: list[str | None], i: int, para: int) -> str | None:
-    """The section a cue-less sentence belongs to: the one before it in its paragraph, else the next."""
-    for j in range(i - 1, -1, -1):
-        if units[j][2] != para:
-            break
-        if chosen[j]:
-            return chosen[j]
-    for j in range(i + 1, len(units)):
-        if units[j][2] != para:
-            break
-        if chosen[j]:
-            return chosen[j]
-    prev = next((chosen[j] for j in range(i - 1, -1, -1) if chosen[j]), None)
-    return prev

@@ -24,14 +24,42 @@ def required(doc: Doc, section_id: str) -> bool | None:
 
 @check_kind("sections")
 def missing(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
-    """A required section that is absent (the signature is ``missing_signature``'s job)."""
+    """A required section that is absent, or whose text does not do its job.
+
+    The section finder's confidence decides how sure the report is: a section found with
+    confidence under ``confirm`` is a warning ("could not confirm"), as is an absent section
+    for which some sentence gives at least ``weak`` evidence; only a section with no real
+    evidence at all is an error. A structured section whose text gives its own job less than
+    ``weak`` evidence is an error too: the key is there, the section is not.
+    """
     out = []
     for spec in doc.layout.sections:
-        if spec.id in SIGNATURE_IDS or spec.id in doc.sections or not required(doc, spec.id):
+        if spec.id in SIGNATURE_IDS or not required(doc, spec.id):
             continue
-        message = doc.lang.message(rule_id, rule.message).format(section=spec.id, purpose=spec.purpose)
-        out.append(doc.violation(rule_id, rule, message, None, section=spec.id))
+        fmt = {"section": spec.id, "purpose": spec.purpose}
+        if spec.id in doc.sections:
+            confidence = doc.confidence.get(spec.id)
+            if confidence is None or confidence >= rule.confirm:
+                continue
+            span = doc.span_of(spec.id)
+            if doc.structured and confidence < rule.weak:
+                message = (rule.message_wrong_job or rule.message).format(**fmt)
+                out.append(doc.violation(rule_id, rule, message, span, section=spec.id))
+            else:
+                message = (rule.message_unsure or rule.message).format(**fmt)
+                out.append(_as_warning(doc.violation(rule_id, rule, message, span, section=spec.id)))
+            continue
+        message = doc.lang.message(rule_id, rule.message).format(**fmt)
+        violation = doc.violation(rule_id, rule, message, None, section=spec.id)
+        if doc.evidence.get(spec.id, 0.0) >= rule.weak and not doc.structured:
+            violation = _as_warning(violation.model_copy(update={
+                "message": (rule.message_unsure or rule.message).format(**fmt)}))
+        out.append(violation)
     return out
+
+
+def _as_warning(violation: Violation) -> Violation:
+    return violation.model_copy(update={"severity": "warning"})
 
 
 @check_kind("order")
@@ -61,19 +89,43 @@ def signature(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     if doc.facts is None:
         return []
     name = doc.facts.sender.name
-    if " ".join(normalise(nfc(name)).casefold().split()) in " ".join(text.casefold().split()):
+    if signs_as(text, name, doc.lang.honorifics | doc.lang.titles):
         return []
     template = rule.message_owner if sid == "owner_signature" else rule.message_sender
     message = (template or rule.message).format(owner=name, sender=name)
     return [doc.violation(rule_id, rule, message, span, section=sid)]
 
 
+def signs_as(signature: str, name: str, honorifics: frozenset[str]) -> bool:
+    """True when the signature carries the sender's name, with or without their own honorific.
+
+    People do not sign with their own "Mr", "Encik" or "คุณ", and may or may not keep a "Dr":
+    the name's words that are not honorifics or titles must all be in the signature ("Encik
+    Faizal Rahman" signs "Faizal Rahman"; "Dr. Rachel Osei" signs "Dr Rachel Osei").
+    """
+    sig = " " + " ".join(normalise(nfc(signature)).casefold().replace(",", " ").split()) + " "
+    words = [w for w in normalise(nfc(name)).casefold().replace(",", " ").split() if w.rstrip(".") not in honorifics]
+    if not words:
+        return False
+    # Thai writes คุณ/นาย glued to the name: strip a leading honorific from the first word too
+    first = words[0]
+    for title in sorted(honorifics, key=len, reverse=True):
+        if first.startswith(title) and len(first) > len(title) and not title.isascii():
+            words[0] = first[len(title):]
+            break
+    return all(f" {w} " in sig or (not w.isascii() and w in sig) for w in words)
+
+
 @check_kind("length")
 def length(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
-    """More words than the kind's budget (scaled per language)."""
+    """More words than the kind's budget (scaled per language); past twice the budget, an error."""
     words = word_count(doc.text, doc.lang.tokenizer)
     limit = round(doc.layout.max_words * doc.lang.pack.word_budget_factor)
     if words <= limit:
         return []
     message = doc.lang.message(rule_id, rule.message).format(words=words, limit=limit)
-    return [doc.violation(rule_id, rule, message, (0, len(doc.text)), section=None)]
+    violation = doc.violation(rule_id, rule, message, (0, len(doc.text)), section=None)
+    if words > 2 * limit:
+        violation = violation.model_copy(update={"severity": "error", "message": (
+            rule.message_far or rule.message).format(words=words, limit=limit)})
+    return [violation]

@@ -21,12 +21,14 @@ class Violation(BaseModel):
 
 
 class SectionHit(BaseModel):
-    """Whether a section of the kind was found, and where."""
+    """Whether a section of the kind was found, where (each part), and how sure the checker is (0 to 1)."""
 
     model_config = ConfigDict(frozen=True)
     id: str
     present: bool
     span: Span | None = None
+    parts: list[Span] = []
+    confidence: float | None = None
 
 
 class Verdict(BaseModel):
@@ -61,7 +63,8 @@ class Verdict(BaseModel):
             passed=self.passed,
             kind=self.kind,
             lang=self.lang,
-            sections=[{"id": s.id, "present": s.present, "span": list(s.span) if s.span else None} for s in self.sections],
+            sections=[{"id": s.id, "present": s.present, "span": list(s.span) if s.span else None,
+                       "parts": [list(p) for p in s.parts], "confidence": s.confidence} for s in self.sections],
             violations=[
                 {"rule": v.rule, "severity": v.severity, "message": v.message, "section": v.section,
                  "span": list(v.span) if v.span else None}

@@ -1,0 +1,248 @@
+"""How well the checker reads letters it did not write: the independent corpus in tests/data/corpus/.
+
+The corpus was written by people (helpers) who saw only GUIDELINES.md and a case file, never the
+language packs, the teaching examples or the code; its sentences are never copied into the data
+that teaches the checker. Each file is one letter with its labels: whether a careful reviewer
+passes it, which rules must fire, which sections are missing, and the section of every paragraph
+(see tests/data/corpus/README.md).
+
+Reported, per language and split (``dev`` is what development looks at, ``heldout`` is read only
+through this table):
+
+- good-letter pass rate, pasted as plain text and as the structured sections a model returns;
+- fault recall: the share of (letter, expected rule) pairs where the rule fired;
+- per rule: precision and recall over all letters of the split;
+- per section: presence precision and recall, and the paragraph-level confusion (``--confusion``);
+- speed: median check of each letter, and the catalog load for one language.
+
+Run by hand: ``.venv/bin/python bench/corpus_quality.py [--split dev|heldout|all] [--lang th]
+[--show-failures] [--confusion]``. The figures go in the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tactful.catalog import load  # noqa: E402
+from tactful.guardrails import Verdict, check  # noqa: E402
+from tactful.letter import Facts, Letter  # noqa: E402
+
+CORPUS = ROOT / "tests" / "data" / "corpus"
+NOT_SECTIONS = {"greeting", "sign_off", "other"}
+
+
+@dataclass
+class Item:
+    path: Path
+    lang: str
+    split: str
+    data: dict[str, Any]
+
+    @property
+    def good(self) -> bool:
+        return bool(self.data["expect"]["passed"])
+
+    @property
+    def rules(self) -> set[str]:
+        return set(self.data["expect"].get("rules") or [])
+
+
+@dataclass
+class Tally:
+    good_plain: list[bool] = field(default_factory=list)
+    good_struct: list[bool] = field(default_factory=list)
+    faults: list[bool] = field(default_factory=list)
+    fault_letters: list[bool] = field(default_factory=list)
+    rule_tp: Counter[str] = field(default_factory=Counter)
+    rule_fp: Counter[str] = field(default_factory=Counter)
+    rule_fn: Counter[str] = field(default_factory=Counter)
+    sec_tp: Counter[str] = field(default_factory=Counter)
+    sec_fp: Counter[str] = field(default_factory=Counter)
+    sec_fn: Counter[str] = field(default_factory=Counter)
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    times_ms: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def corpus(split: str, lang: str | None) -> list[Item]:
+    items = []
+    for path in sorted(CORPUS.glob("*/*/*.yaml")):
+        item_lang, item_split = path.parent.parent.name, path.parent.name
+        if (lang and item_lang != lang) or (split != "all" and item_split != split):
+            continue
+        items.append(Item(path, item_lang, item_split, yaml.safe_load(path.read_text(encoding="utf-8"))))
+    return items
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Spans of the blank-line separated blocks of ``text``."""
+    out, pos = [], 0
+    for block in text.split("\n\n"):
+        start = pos + (len(block) - len(block.lstrip()))
+        end = pos + len(block.rstrip())
+        if end > start:
+            out.append((start, end))
+        pos += len(block) + 2
+    return out
+
+
+def fired(verdict: Verdict) -> set[str]:
+    return {v.rule for v in verdict.violations}
+
+
+def expected_sections(item: Item) -> set[str]:
+    labels: set[str] = set()
+    for label in item.data.get("paragraphs") or []:
+        labels.update([label] if isinstance(label, str) else label)
+    return labels - NOT_SECTIONS
+
+
+def score(item: Item, tally: Tally, show: bool) -> None:
+    data = item.data
+    facts = Facts.model_validate(data["facts"])
+    kind, stage, lang = data["kind"], data.get("stage"), data["lang"]
+    text = data["letter"].replace("\r\n", "\n")
+    start = time.perf_counter()
+    verdict = check(text, kind=kind, lang=lang, stage=stage, facts=facts)
+    tally.times_ms.append((time.perf_counter() - start) * 1000)
+    got = fired(verdict)
+    errors = set(verdict.failing_rules())
+    name = f"{item.lang}/{item.split}/{item.path.stem}"
+    if item.good:
+        tally.good_plain.append(verdict.passed)
+        if not verdict.passed and show:
+            tally.failures.append(f"GOOD refused (plain) {name}: " + "; ".join(
+                f"{v.rule}: {v.message}" for v in verdict.errors))
+    else:
+        expected = item.rules
+        caught = [rule in got for rule in sorted(expected)]
+        tally.faults += caught
+        tally.fault_letters.append(all(caught) and bool(caught))
+        if show and not all(caught):
+            missed = sorted(r for r in expected if r not in got)
+            tally.failures.append(f"FAULT missed {name}: {missed} ({data['expect'].get('notes', '')})")
+    for rule in item.rules | got:
+        if rule in item.rules and rule in got:
+            tally.rule_tp[rule] += 1
+        elif rule in got:
+            tally.rule_fp[rule] += 1
+            if show and not item.good:
+                tally.failures.append(f"EXTRA {rule} in {name}: " + "; ".join(
+                    v.message for v in verdict.violations if v.rule == rule))
+        else:
+            tally.rule_fn[rule] += 1
+    # sections: presence, and the paragraph-level confusion
+    present = {s.id for s in verdict.sections if s.present}
+    layout_ids = {s.id for s in verdict.sections}
+    want = expected_sections(item) & layout_ids
+    missing = set(data["expect"].get("missing") or [])
+    want -= missing
+    for sid in layout_ids:
+        if sid in want and sid in present:
+            tally.sec_tp[sid] += 1
+        elif sid in present:
+            tally.sec_fp[sid] += 1
+        elif sid in want:
+            tally.sec_fn[sid] += 1
+    labels = data.get("paragraphs") or []
+    spans = paragraphs(text)
+    if len(labels) == len(spans):
+        for label, (p0, p1) in zip(labels, spans, strict=True):
+            if not isinstance(label, str) or label in NOT_SECTIONS:
+                continue
+            best, best_overlap = "none", 0
+            for hit in verdict.sections:
+                for s0, s1 in hit.parts:
+                    overlap = min(p1, s1) - max(p0, s0)
+                    if overlap > best_overlap:
+                        best, best_overlap = hit.id, overlap
+            tally.confusion[(label, best)] += 1
+    structured = data.get("structured")
+    if item.good and structured:
+        letter = Letter.model_validate({"greeting": structured.get("greeting", ""),
+                                        "sections": structured["sections"],
+                                        "sign_off": structured.get("sign_off", "")})
+        sverdict = check(letter, kind=kind, lang=lang, stage=stage, facts=facts)
+        tally.good_struct.append(sverdict.passed)
+        if not sverdict.passed and show:
+            tally.failures.append(f"GOOD refused (structured) {name}: " + "; ".join(
+                f"{v.rule}: {v.message}" for v in sverdict.errors))
+
+
+def pct(values: list[bool]) -> str:
+    return f"{100 * sum(values) / len(values):.0f}% ({sum(values)}/{len(values)})" if values else "-"
+
+
+def ratio(tp: int, other: int) -> str:
+    return f"{100 * tp / (tp + other):.0f}%" if tp + other else "-"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--split", default="dev", choices=["dev", "heldout", "all"])
+    parser.add_argument("--lang")
+    parser.add_argument("--show-failures", action="store_true")
+    parser.add_argument("--confusion", action="store_true")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    catalog = load()
+    load_s = time.perf_counter() - start
+    items = corpus(args.split, args.lang)
+    if not items:
+        raise SystemExit(f"no corpus letters for split {args.split!r} under {CORPUS}")
+    for item in items[:3]:  # warm-up: detector models, Thai dictionary
+        check(item.data["letter"], kind=item.data["kind"], lang=item.lang, stage=item.data.get("stage"),
+              facts=Facts.model_validate(item.data["facts"]), catalog=catalog)
+    by_lang: dict[str, Tally] = defaultdict(Tally)
+    total = Tally()
+    for item in items:
+        for tally in (by_lang[item.lang], total):
+            score(item, tally, args.show_failures and tally is total)
+    print(f"split: {args.split}; {len(items)} letters; catalog load {load_s:.2f} s (all languages)\n")
+    print("| lang | letters | good pass (plain) | good pass (structured) | fault recall | faulty letters caught |"
+          " median check ms |")
+    print("|---|---|---|---|---|---|---|")
+    for lang in [*sorted(by_lang), "all"]:
+        t = total if lang == "all" else by_lang[lang]
+        n = len(t.times_ms)
+        print(f"| {lang} | {n} | {pct(t.good_plain)} | {pct(t.good_struct)} | {pct(t.faults)} | "
+              f"{pct(t.fault_letters)} | {statistics.median(t.times_ms):.1f} |")
+    print("\n| rule | precision | recall | TP | FP | FN |\n|---|---|---|---|---|---|")
+    for rule in sorted(set(total.rule_tp) | set(total.rule_fp) | set(total.rule_fn)):
+        tp, fp, fn = total.rule_tp[rule], total.rule_fp[rule], total.rule_fn[rule]
+        print(f"| {rule} | {ratio(tp, fp)} | {ratio(tp, fn)} | {tp} | {fp} | {fn} |")
+    print("\nper rule and language (recall TP/expected, false alarms):")
+    for lang in sorted(by_lang):
+        t = by_lang[lang]
+        rules = sorted(set(t.rule_tp) | set(t.rule_fp) | set(t.rule_fn))
+        print(f"  {lang}: " + ", ".join(
+            f"{r} {t.rule_tp[r]}/{t.rule_tp[r] + t.rule_fn[r]} fp {t.rule_fp[r]}" for r in rules))
+    print("\n| section | presence precision | presence recall | TP | FP | FN |\n|---|---|---|---|---|---|")
+    for sid in sorted(set(total.sec_tp) | set(total.sec_fp) | set(total.sec_fn)):
+        tp, fp, fn = total.sec_tp[sid], total.sec_fp[sid], total.sec_fn[sid]
+        print(f"| {sid} | {ratio(tp, fp)} | {ratio(tp, fn)} | {tp} | {fp} | {fn} |")
+    if args.confusion:
+        print("\nparagraph confusion (label -> found: count), mismatches only:")
+        for (label, got), n in sorted(total.confusion.items(), key=lambda kv: -kv[1]):
+            if label != got:
+                print(f"  {label} -> {got}: {n}")
+        agree = sum(n for (a, b), n in total.confusion.items() if a == b)
+        print(f"  paragraphs in the section their label says: {agree}/{sum(total.confusion.values())}")
+    if total.failures:
+        print("\n" + "\n".join(total.failures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""The meaning model: what a sentence does (its section) and which faults it commits, per language.
+
+It is a linear model over the features in ``features.py`` (TF-IDF weighted, L2-normalised), one
+per language, built from the language's teaching examples (``guardrails/teach/<lang>.yaml``) and
+its pack's cues and rule examples by ``python -m tactful.guardrails.teach`` (``make model``). The
+built artefact is ``guardrails/model/<lang>.npz``: the vocabulary, IDF weights, one weight column
+per section class and per learned rule, in float16. Checking needs only numpy: scoring a sentence
+is a sum of the weight rows of its known features, so a 300-word letter costs about a millisecond.
+
+Scores are cached per sentence text, so a repair round or an eval that sees the same sentence
+again pays nothing for it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataFileError
+from ..text import Tokenizer
+from .features import features
+
+FORMAT = 1
+
+
+@dataclass(frozen=True, eq=False)
+class Scores:
+    """One sentence's section probabilities (per layout: ``bad_news``, ``complaint_reply.resolution``, ...)
+    and learned-rule probabilities."""
+
+    sections: dict[str, dict[str, float]]
+    rules: dict[str, float]
+
+
+@dataclass(eq=False)
+class MeaningModel:
+    """A language's section classifier and learned-rule detectors."""
+
+    lang: str
+    tokenizer: Tokenizer
+    vocab: dict[str, int]
+    idf: np.ndarray
+    classes: list[str]          # "<layout>/<class>": one softmax per layout
+    w_sec: np.ndarray
+    b_sec: np.ndarray
+    rules: list[str]
+    w_rule: np.ndarray
+    b_rule: np.ndarray
+    inputs_sha256: str = ""
+    thresholds: dict[str, float] = field(default_factory=dict)
+    _cache: dict[str, Scores] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.layouts: dict[str, tuple[int, int]] = {}
+        self.names: list[str] = []
+        for i, name in enumerate(self.classes):
+            layout, _, cls = name.partition("/")
+            start, _ = self.layouts.get(layout, (i, i))
+            self.layouts[layout] = (start, i + 1)
+            self.names.append(cls)
+
+    def score(self, text: str) -> Scores:
+        """Section probabilities (softmax over every class) and rule probabilities for one sentence."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        idx = [i for f in features(text, self.tokenizer) if (i := self.vocab.get(f)) is not None]
+        if idx:
+            rows = np.asarray(idx)
+            weights = self.idf[rows]
+            weights = weights / math.sqrt(float(weights @ weights))
+            sec = weights @ self.w_sec[rows] + self.b_sec
+            rul = weights @ self.w_rule[rows] + self.b_rule if self.rules else np.zeros(0)
+        else:
+            sec, rul = self.b_sec.astype(np.float64), self.b_rule.astype(np.float64)
+        sections: dict[str, dict[str, float]] = {}
+        for layout, (start, end) in self.layouts.items():
+            part = np.exp(sec[start:end] - sec[start:end].max())
+            part = part / part.sum()
+            sections[layout] = dict(zip(self.names[start:end], part.tolist(), strict=True))
+        prob = 1.0 / (1.0 + np.exp(-rul))
+        scores = Scores(sections=sections, rules=dict(zip(self.rules, prob.tolist(), strict=True)))
+        if len(self._cache) > 20000:
+            self._cache.clear()
+        self._cache[text] = scores
+        return scores
+
+    def save(self, path: Path, report: dict[str, object]) -> None:
+        """Write the artefact (and a JSON report of how it was built next to it)."""
+        vocab = sorted(self.vocab, key=self.vocab.__getitem__)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as fh:
+            np.savez_compressed(
+                fh,
+                format=np.array([FORMAT]),
+                meta=np.frombuffer(json.dumps({
+                    "lang": self.lang, "tokenizer": self.tokenizer, "classes": self.classes,
+                    "rules": self.rules, "inputs_sha256": self.inputs_sha256,
+                    "thresholds": self.thresholds}).encode(), dtype=np.uint8),
+                vocab=np.frombuffer("\n".join(vocab).encode(), dtype=np.uint8),
+                idf=self.idf.astype(np.float16),
+                w_sec=self.w_sec.astype(np.float16), b_sec=self.b_sec.astype(np.float32),
+                w_rule=self.w_rule.astype(np.float16), b_rule=self.b_rule.astype(np.float32),
+            )
+        path.with_suffix(".json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def read(path: Path) -> MeaningModel:
+    """Load an artefact written by ``MeaningModel.save``."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["format"][0]) != FORMAT:
+                raise DataFileError(str(path), "built by another version of Tactful: run `make model`")
+            meta = json.loads(bytes(data["meta"]).decode())
+            vocab = bytes(data["vocab"]).decode().split("\n")
+            return MeaningModel(
+                lang=meta["lang"], tokenizer=meta["tokenizer"], vocab={f: i for i, f in enumerate(vocab)},
+                idf=data["idf"].astype(np.float64), classes=list(meta["classes"]),
+                w_sec=data["w_sec"].astype(np.float32), b_sec=data["b_sec"].astype(np.float64),
+                rules=list(meta["rules"]), w_rule=data["w_rule"].astype(np.float32),
+                b_rule=data["b_rule"].astype(np.float64), inputs_sha256=meta.get("inputs_sha256", ""),
+                thresholds=dict(meta.get("thresholds", {})),
+            )
+    except (OSError, KeyError, ValueError) as err:
+        raise DataFileError(str(path), f"cannot read the meaning model ({err}): run `make model`") from None
+
+
+@lru_cache(maxsize=16)
+def cached(path: Path, mtime_ns: int) -> MeaningModel:
+    """One loaded model per artefact file and version of it."""
+    del mtime_ns  # part of the cache key only
+    return read(path)

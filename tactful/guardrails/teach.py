@@ -1,0 +1,306 @@
+"""Build the meaning model of each language from its teaching data: ``python -m tactful.guardrails.teach``.
+
+Inputs, all reviewer-editable data:
+
+- ``guardrails/teach/<lang>.yaml``: labelled example sentences. ``sections.<kind>[.<stage>].<section>``
+  lists sentences that do that section's job; ``greeting``, ``sign_off`` and ``other`` list lines
+  that are no section; ``rules.<rule>.flag`` sentences commit the fault and ``rules.<rule>.pass``
+  sentences look alike but do not. A sentence taught for one section is a "what it is not" example
+  for every other section.
+- the language pack's section cues and each rule's ``flag``/``pass`` examples (weaker weight).
+
+Output: ``guardrails/model/<lang>.npz`` (see ``meaning.py``) and a ``.json`` report beside it with
+the inputs' hash and cross-validated figures on the teaching data. A test rebuilds the hash and
+fails when the data changed without a rebuild, so CI verifies the artefact.
+
+scikit-learn is needed only here (a development dependency); checking needs numpy alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import yamldoc
+from ..catalog import ROOT, Catalog, LangPack
+
+SEED = 0
+C_SECTIONS = 8.0
+C_RULES = 4.0
+CUE_WEIGHT = 0.5
+CONTEXT_WEIGHT = 0.6  # section sentences as counter-examples for a rule
+DEFAULT_THRESHOLD = 0.5
+MIN_THRESHOLD, MAX_THRESHOLD = 0.4, 0.85
+TARGET_PRECISION = 0.85  # a learned rule fires where its cross-validated precision reaches this
+NOT_SECTION = ("greeting", "sign_off", "other")
+# For the apology detector, sentences taught for these sections are apologies, not counter-examples.
+APOLOGY_SECTIONS = ("apology", "owner_apology")
+
+
+class RuleExamples(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    flag: list[str] = Field(default_factory=list)
+    pass_: list[str] = Field(default_factory=list, alias="pass")
+
+
+class Pair(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    flag: str
+    pass_: str = Field(alias="pass")
+
+
+class Pairs(BaseModel):
+    """guardrails/teach/<lang>.pairs.yaml: minimal pairs, one sentence with the fault and its honest twin."""
+
+    model_config = ConfigDict(extra="forbid")
+    lang: str
+    pairs: dict[str, list[Pair]]
+
+
+class Teaching(BaseModel):
+    """guardrails/teach/<lang>.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+    lang: str
+    sections: dict[str, dict[str, list[str]]]
+    greeting: list[str] = Field(default_factory=list)
+    sign_off: list[str] = Field(default_factory=list)
+    other: list[str] = Field(default_factory=list)
+    rules: dict[str, RuleExamples] = Field(default_factory=dict)
+
+
+def teach_path(root: Path, lang: str) -> Path:
+    return root / "guardrails" / "teach" / f"{lang}.yaml"
+
+
+def pairs_path(root: Path, lang: str) -> Path:
+    return root / "guardrails" / "teach" / f"{lang}.pairs.yaml"
+
+
+def load_teaching(root: Path, lang: str) -> Teaching:
+    """The language's teaching file, with its minimal pairs (if any) added to each rule's flag/pass lists."""
+    teaching = yamldoc.load(teach_path(root, lang), Teaching)
+    path = pairs_path(root, lang)
+    if path.exists():
+        for rule, pairs in yamldoc.load(path, Pairs).pairs.items():
+            own = teaching.rules.setdefault(rule, RuleExamples())
+            own.flag += [p.flag for p in pairs]
+            own.pass_ += [p.pass_ for p in pairs]
+    return teaching
+
+
+def model_path(root: Path, lang: str) -> Path:
+    return root / "guardrails" / "model" / f"{lang}.npz"
+
+
+def inputs_sha256(root: Path, lang: str) -> str:
+    """Hash of everything the model is built from: teaching data, pack, feature and build code."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for path in (teach_path(root, lang), pairs_path(root, lang), root / "guardrails" / "lang" / f"{lang}.yaml",
+                 here / "features.py", here / "teach.py"):
+        digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
+    return digest.hexdigest()
+
+
+Sample = tuple[str, str, float]  # text, label, weight
+
+
+def section_samples(teaching: Teaching, pack: LangPack, catalog: Catalog) -> dict[str, list[Sample]]:
+    """Per layout (``bad_news``, ``complaint_reply.resolution``, ...): its sections' sentences, labelled.
+
+    A section ID that several layouts share (``closing``, ``apology``) is taught by all their examples.
+    """
+    by_section: dict[str, list[Sample]] = {}
+    for block, sections in teaching.sections.items():
+        for sid, sentences in sections.items():
+            if sid not in catalog.section_ids:
+                raise ValueError(f"sections.{block}.{sid}: unknown section ID")
+            by_section.setdefault(sid, []).extend((s, sid, 1.0) for s in sentences if s.strip())
+    for sid, cues in pack.sections.items():
+        by_section.setdefault(sid, []).extend((c.rstrip("*"), sid, CUE_WEIGHT) for c in cues)
+    shared: list[Sample] = []
+    for label in NOT_SECTION:
+        shared += [(s, label, 1.0) for s in getattr(teaching, label) if s.strip()]
+    shared += [(g, "greeting", CUE_WEIGHT) for g in pack.greetings]
+    shared += [(g, "sign_off", CUE_WEIGHT) for g in pack.sign_offs]
+    out: dict[str, list[Sample]] = {}
+    for kind_id, kind in catalog.kinds.items():
+        for stage in kind.stages or [None]:
+            layout = kind.stage(stage)
+            key = f"{kind_id}.{stage}" if stage else kind_id
+            ids = [sid for sid in layout.section_ids if sid not in ("signature", "owner_signature", "cc")]
+            samples = [x for sid in ids for x in by_section.get(sid, [])]
+            if samples:
+                out[key] = samples + shared
+    return out
+
+
+def rule_samples(rule: str, teaching: Teaching, pack: LangPack, layouts: dict[str, list[Sample]]) -> list[tuple[str, int, float]]:
+    """Positive and negative sentences for one learned rule."""
+    own = teaching.rules.get(rule, RuleExamples())
+    packed = pack.rules.get(rule)
+    pos = [(s, 1, 1.0) for s in own.flag] + [(s, 1, 1.0) for s in (packed.flag if packed else [])]
+    pos += [(p.rstrip("*"), 1, CUE_WEIGHT) for p in (packed.phrases if packed else [])]
+    neg = [(s, 0, 1.0) for s in own.pass_] + [(s, 0, 1.0) for s in (packed.pass_ if packed else [])]
+    for other, examples in teaching.rules.items():
+        if other != rule:
+            neg += [(s, 0, 0.5) for s in examples.pass_]
+    seen: set[str] = set()
+    for text, label, weight in (x for samples in layouts.values() for x in samples):
+        if weight < 1.0 or text in seen:
+            continue
+        seen.add(text)
+        if rule == "over_apology" and label in APOLOGY_SECTIONS:
+            pos.append((text, 1, CONTEXT_WEIGHT))
+        elif rule != "over_apology" or label not in ("bad_news", "explanation"):
+            neg.append((text, 0, CONTEXT_WEIGHT))
+    return pos + neg
+
+
+def _threshold(prob: Any, positive: Any) -> float:
+    """The lowest probability at which the cross-validated precision reaches TARGET_PRECISION."""
+    for t in np.arange(MIN_THRESHOLD, MAX_THRESHOLD + 0.01, 0.05):
+        hit = prob >= t
+        if hit.sum() and (hit & positive).sum() / hit.sum() >= TARGET_PRECISION:
+            return round(float(t), 2)
+    return MAX_THRESHOLD
+
+
+def build(root: Path, lang: str, catalog: Catalog, *, verbose: bool = True) -> dict[str, Any]:
+    """Train and write the model for one language; return its report."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from .features import features
+    from .meaning import MeaningModel
+
+    teaching = load_teaching(root, lang)
+    pack = catalog.lang(lang).pack
+    tokenizer = pack.tokenizer
+    layouts = section_samples(teaching, pack, catalog)
+    rules = sorted(r for r in teaching.rules if r in catalog.rules)
+    rule_sets = {r: rule_samples(r, teaching, pack, layouts) for r in rules}
+
+    texts = [t for samples in layouts.values() for t, _, _ in samples] + [t for r in rules for t, _, _ in rule_sets[r]]
+    cache: dict[str, set[str]] = {}
+    for text in texts:
+        if text not in cache:
+            cache[text] = features(text, tokenizer)
+    df: dict[str, int] = {}
+    for fs in {t: cache[t] for t in texts}.values():
+        for f in fs:
+            df[f] = df.get(f, 0) + 1
+    vocab_list = sorted(f for f, n in df.items() if n >= 2)
+    vocab = {f: i for i, f in enumerate(vocab_list)}
+    n_docs = len(cache)
+    idf = np.array([np.log((1 + n_docs) / (1 + df[f])) + 1.0 for f in vocab_list])
+
+    def matrix(items: list[str]) -> Any:
+        rows, cols, vals = [], [], []
+        for r, text in enumerate(items):
+            idx = sorted(vocab[f] for f in cache[text] if f in vocab)
+            if not idx:
+                continue
+            w = idf[idx]
+            w = w / np.sqrt(w @ w)
+            rows += [r] * len(idx)
+            cols += idx
+            vals += w.tolist()
+        return csr_matrix((vals, (rows, cols)), shape=(len(items), len(vocab)))
+
+    def folds(labels: Any) -> StratifiedKFold | None:
+        smallest = min(np.unique(labels, return_counts=True)[1], default=0)
+        n = min(5, int(smallest))
+        return StratifiedKFold(n_splits=n, shuffle=True, random_state=SEED) if n >= 2 and len(set(labels)) > 1 else None
+
+    report: dict[str, Any] = {"lang": lang, "inputs_sha256": inputs_sha256(root, lang), "vocabulary": len(vocab),
+                              "sections_cv_accuracy": {}}
+    class_names: list[str] = []
+    sec_cols, sec_bias = [], []
+    for key, samples in layouts.items():
+        x_sec = matrix([t for t, _, _ in samples])
+        y_sec = np.array([label for _, label, _ in samples])
+        w_sec = np.array([w for _, _, w in samples])
+        sec_model = LogisticRegression(C=C_SECTIONS, max_iter=3000, class_weight="balanced")
+        sec_model.fit(x_sec, y_sec, sample_weight=w_sec)
+        coef, bias = sec_model.coef_, sec_model.intercept_
+        if len(sec_model.classes_) == 2:
+            coef, bias = np.vstack([-coef[0], coef[0]]), np.array([-bias[0], bias[0]])
+        sec_cols.append(coef.T)
+        sec_bias.append(bias)
+        class_names += [f"{key}/{c}" for c in sec_model.classes_]
+        full = w_sec >= 1.0
+        cv = folds(y_sec[full])
+        if cv is not None:
+            pred = cross_val_predict(LogisticRegression(C=C_SECTIONS, max_iter=3000, class_weight="balanced"),
+                                     x_sec[full], y_sec[full], cv=cv)
+            report["sections_cv_accuracy"][key] = round(float((pred == y_sec[full]).mean()), 3)
+
+    w_rule_cols, b_rule, thresholds = [], [], []
+    report["rules"] = {}
+    for rule in rules:
+        samples = rule_sets[rule]
+        x = matrix([t for t, _, _ in samples])
+        y = np.array([label for _, label, _ in samples])
+        sw = np.array([w for _, _, w in samples])
+        model = LogisticRegression(C=C_RULES, max_iter=3000, class_weight="balanced")
+        model.fit(x, y, sample_weight=sw)
+        w_rule_cols.append(model.coef_[0])
+        b_rule.append(float(model.intercept_[0]))
+        mask = sw > CUE_WEIGHT  # cross-validate on sentences, with the realistic mix of plain ones
+        entry: dict[str, Any] = {"flag": int((y[mask] == 1).sum()), "not": int((y[mask] == 0).sum()),
+                                 "cv_precision": None, "cv_recall": None}
+        cv = folds(y[mask])
+        threshold = DEFAULT_THRESHOLD
+        if cv is not None:
+            prob = cross_val_predict(LogisticRegression(C=C_RULES, max_iter=3000, class_weight="balanced"),
+                                     x[mask], y[mask], cv=cv, method="predict_proba")[:, 1]
+            threshold = _threshold(prob, y[mask] == 1)
+            hit = prob >= threshold
+            tp = int((hit & (y[mask] == 1)).sum())
+            entry["cv_precision"] = round(tp / max(1, int(hit.sum())), 3)
+            entry["cv_recall"] = round(tp / max(1, int((y[mask] == 1).sum())), 3)
+        entry["threshold"] = threshold
+        thresholds.append(threshold)
+        report["rules"][rule] = entry
+    model = MeaningModel(
+        lang=lang, tokenizer=tokenizer, vocab=vocab, idf=idf, classes=class_names,
+        w_sec=np.hstack(sec_cols).astype(np.float32), b_sec=np.concatenate(sec_bias).astype(np.float64),
+        rules=rules, w_rule=(np.array(w_rule_cols).T if rules else np.zeros((len(vocab), 0))).astype(np.float32),
+        b_rule=np.array(b_rule, dtype=np.float64), inputs_sha256=report["inputs_sha256"],
+        thresholds=dict(zip(rules, thresholds, strict=True)),
+    )
+    model.save(model_path(root, lang), report)
+    if verbose:
+        print(f"{lang}: {len(vocab)} features, sections CV accuracy {report['sections_cv_accuracy']}; "
+              + ", ".join(f"{r} P{v['cv_precision']}/R{v['cv_recall']}" for r, v in report["rules"].items()))
+    return report
+
+
+def teaching_languages(root: Path) -> list[str]:
+    """Every language with a teaching file (``<lang>.yaml``; ``<lang>.pairs.yaml`` belongs to it)."""
+    return sorted(p.stem for p in (root / "guardrails" / "teach").glob("*.yaml") if "." not in p.stem)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tactful.guardrails.teach", description=__doc__.split("\n")[0])
+    parser.add_argument("langs", nargs="*", help="languages to build (default: every language with teaching data)")
+    parser.add_argument("--root", type=Path, default=ROOT)
+    args = parser.parse_args(argv)
+    catalog = Catalog(args.root)
+    langs = args.langs or teaching_languages(args.root)
+    for lang in langs:
+        build(args.root, lang, catalog)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
