@@ -10,7 +10,8 @@ Reported, per language and split (``dev`` is what development looks at, ``heldou
 through this table):
 
 - good-letter pass rate, pasted as plain text and as the structured sections a model returns;
-- fault recall: the share of (letter, expected rule) pairs where the rule fired;
+- fault recall: the share of (letter, expected rule) pairs where the rule fired, at any severity
+  (an unsure learned rule is a warning), and at the rule's own severity (an error rule as an error);
 - per rule: precision and recall over all letters of the split;
 - per section: presence precision and recall, and the paragraph-level confusion (``--confusion``);
 - speed: median check of each letter, and the catalog load for one language.
@@ -64,6 +65,7 @@ class Tally:
     good_plain: list[bool] = field(default_factory=list)
     good_struct: list[bool] = field(default_factory=list)
     faults: list[bool] = field(default_factory=list)
+    faults_blocking: list[bool] = field(default_factory=list)
     fault_letters: list[bool] = field(default_factory=list)
     rule_tp: Counter[str] = field(default_factory=Counter)
     rule_fp: Counter[str] = field(default_factory=Counter)
@@ -98,6 +100,10 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def verdict_severity(rule: str) -> str:
+    return load().rules[rule].severity
+
+
 def fired(verdict: Verdict) -> set[str]:
     return {v.rule for v in verdict.violations}
 
@@ -129,6 +135,9 @@ def score(item: Item, tally: Tally, show: bool) -> None:
         expected = item.rules
         caught = [rule in got for rule in sorted(expected)]
         tally.faults += caught
+        # at the rule's own severity (an error rule caught as an error, a warning rule as a warning)
+        full = {v.rule for v in verdict.violations if v.severity == verdict_severity(v.rule)}
+        tally.faults_blocking += [rule in full for rule in sorted(expected)]
         tally.fault_letters.append(all(caught) and bool(caught))
         if show and not all(caught):
             missed = sorted(r for r in expected if r not in got)
@@ -211,13 +220,13 @@ def main() -> None:
         for tally in (by_lang[item.lang], total):
             score(item, tally, args.show_failures and tally is total)
     print(f"split: {args.split}; {len(items)} letters; catalog load {load_s:.2f} s (all languages)\n")
-    print("| lang | letters | good pass (plain) | good pass (structured) | fault recall | faulty letters caught |"
-          " median check ms |")
-    print("|---|---|---|---|---|---|---|")
+    print("| lang | letters | good pass (plain) | good pass (structured) | fault recall | fault recall at full severity |"
+          " faulty letters caught | median check ms |")
+    print("|---|---|---|---|---|---|---|---|")
     for lang in [*sorted(by_lang), "all"]:
         t = total if lang == "all" else by_lang[lang]
         n = len(t.times_ms)
-        print(f"| {lang} | {n} | {pct(t.good_plain)} | {pct(t.good_struct)} | {pct(t.faults)} | "
+        print(f"| {lang} | {n} | {pct(t.good_plain)} | {pct(t.good_struct)} | {pct(t.faults)} | {pct(t.faults_blocking)} | "
               f"{pct(t.fault_letters)} | {statistics.median(t.times_ms):.1f} |")
     print("\n| rule | precision | recall | TP | FP | FN |\n|---|---|---|---|---|---|")
     for rule in sorted(set(total.rule_tp) | set(total.rule_fp) | set(total.rule_fn)):

@@ -110,8 +110,11 @@ class RuleSpec(_Data):
     message_far: str | None = None         # too_long: past twice the budget
     confirm: float = 0.3                   # missing_section: confidence under this is "could not confirm"
     weak: float = 0.15                     # missing_section: evidence under this is "absent"
+    wrong_job: float = 0.05                # missing_section: a structured section this unlike its job is missing
     threshold: float | None = None         # learned rules: the probability that fires the rule (default: the model's
                                            #   own, where its cross-validated precision reaches 85 %)
+    unsure_at: float = 0.5                 # learned rules: from this probability up to the threshold, a warning
+    min_chars: int = 30                    # learned rules: shorter sentences are judged by the phrase lists only
     veto: float = 0.1                      # learned rules: a phrase hit in a sentence under this is a look-alike
     regex: list[str] = Field(default_factory=list)
     min_confidence: float = 0.8

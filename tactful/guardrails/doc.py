@@ -28,6 +28,7 @@ class Doc:
     sign_off: Span | None = None
     norm: str = ""
     structured: bool = False
+    notes: list[Span] = field(default_factory=list)  # lines addressed to the user, not the customer (ai_artifact)
     layout_key: str = ""  # "bad_news", "complaint_reply.resolution": which of the model's section softmaxes applies
     # how sure the section finder is that each found section does its job (0 to 1), and the best
     # evidence for sections it did not find (so a weak absence is "could not confirm", not "missing")

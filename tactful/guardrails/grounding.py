@@ -72,7 +72,8 @@ class FactKeys:
         """True when the facts contain the detail."""
         if detail.what == "name":
             months = _MONTHS.get(lang.code) or _MONTHS.setdefault(lang.code, _month_names(lang))
-            return all(w in self.words or w in lang.not_names or w in months for w in detail.key.split())
+            return all(w in self.words or w in lang.not_names or w in months or w in _CONNECTORS
+                       or w.rstrip(".") in lang.honorifics for w in detail.key.split())
         if detail.what == "phone number":
             return detail.key in self.digit_runs or detail.key in self.digits
         return detail.key in self.keys

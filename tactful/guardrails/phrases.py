@@ -4,7 +4,8 @@ A rule is recognised two ways. The pack's phrases and regexes (and universal one
 file) are exact evidence. The meaning model (``meaning.py``), taught by each language's labelled
 ``flag``/``pass`` sentences, scores every sentence of the body for the rule, so paraphrases no
 list holds are caught ("the courier company we use delivered on the wrong round"). A sentence
-whose probability reaches the rule's ``threshold`` is a violation. A phrase hit inside a sentence
+whose probability reaches the rule's ``threshold`` is a violation; one between ``unsure_at`` and
+the threshold is a warning that says the checker is not sure. A phrase hit inside a sentence
 the model is sure does not commit the fault (under the rule's ``veto``) is a look-alike and
 is dropped ("our driver left it in the rain, and that was our failure" owns the fault).
 """
@@ -24,9 +25,15 @@ def _facts_text(doc: Doc) -> str:
     return " ".join(doc.facts.strings()).casefold() if doc.facts else ""
 
 
-def _learned(doc: Doc, rule_id: str) -> list[tuple[Span, float]]:
-    """Every body sentence with the model's probability that it commits ``rule_id``."""
-    return [(span, scores.rules[rule_id]) for span, scores in doc.units if rule_id in scores.rules]
+def _learned(doc: Doc, rule_id: str, min_chars: int = 0) -> list[tuple[Span, float]]:
+    """Every body sentence with the model's probability that it commits ``rule_id``.
+
+    A sentence shorter than ``min_chars`` gets probability 0: a few words give the model too
+    little to judge ("The fault was mine." is not blame), and stock short faults ("It was not
+    our fault.") are in the phrase lists.
+    """
+    return [(span, scores.rules[rule_id] if span[1] - span[0] >= min_chars else 0.0)
+            for span, scores in doc.units if rule_id in scores.rules]
 
 
 def _threshold(doc: Doc, rule_id: str, rule: RuleSpec) -> float:
@@ -63,19 +70,25 @@ def phrases(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
         found = doc.text[start:end]
         if backed and doc.norm[start:end].casefold() in backed:
             continue
-        prob = _inside((start, end), learned)
+        prob = _inside((start, end), [u for u in learned if u[0][1] - u[0][0] >= rule.min_chars])
         if prob is not None and prob < rule.veto:
-            continue
+            continue  # a look-alike: the model is sure this (long enough) sentence does not commit the fault
         message = doc.lang.message(rule_id, rule.message).format(match=found.strip())
         out.append(doc.violation(rule_id, rule, message, (start, end)))
     hit = [v.span for v in out if v.span]
     threshold = _threshold(doc, rule_id, rule)
+    unsure_at = min(rule.unsure_at, threshold)
     for span, prob in learned:
-        if prob < threshold or any(span[0] <= s < span[1] for s, _ in hit) or _in_facts(doc, span, backed):
+        if (span[1] - span[0] < rule.min_chars or prob < unsure_at or any(span[0] <= s < span[1] for s, _ in hit)
+                or _in_facts(doc, span, backed)):
             continue
         found = _excerpt(doc.text[span[0] : span[1]], doc.lang.tokenizer)
-        message = doc.lang.message(rule_id, rule.message).format(match=found)
-        out.append(doc.violation(rule_id, rule, message, span))
+        if prob >= threshold:
+            message = doc.lang.message(rule_id, rule.message).format(match=found)
+            out.append(doc.violation(rule_id, rule, message, span))
+        else:  # the evidence is real but not conclusive: say so, and let the writer judge
+            message = (rule.message_unsure or rule.message).format(match=found)
+            out.append(doc.violation(rule_id, rule, message, span).model_copy(update={"severity": "warning"}))
     return sorted(out, key=lambda v: v.span or (0, 0))
 
 
@@ -109,3 +122,15 @@ def count(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
         message = doc.lang.message(rule_id, rule.message).format(count=len(counted), limit=limit)
         out.append(doc.violation(rule_id, rule, message, counted[limit]))
     return out
+
+
+@check_kind("artifact")
+def artifact(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
+    """The rule's phrases, plus lines the section finder read as notes to the user, not the letter:
+    a sentence ending in a colon before the greeting, a parenthesised note after the signature."""
+    out = phrases(doc, rule_id, rule)
+    for span in doc.notes:
+        if not any(v.span and v.span[0] < span[1] and span[0] < v.span[1] for v in out):
+            found = _excerpt(doc.text[span[0] : span[1]], doc.lang.tokenizer)
+            out.append(doc.violation(rule_id, rule, doc.lang.message(rule_id, rule.message).format(match=found), span))
+    return sorted(out, key=lambda v: v.span or (0, 0))

@@ -44,6 +44,8 @@ CHANGE_IN_PARA = -1.0  # changing section inside a paragraph
 SKIP = -0.4            # per section of the guide skipped over
 BACK = -6.0            # going back to an earlier section of the guide
 SHARED = 0.3           # a sentence gives a skipped section this much probability: it does that job too
+PREAMBLE_LINES = 3     # a greeting is looked for this many lines down (a date or subject line may come first)
+NOTE_LINES = 3         # parenthesised notes are looked for among the last lines
 SIGN_OFF_WORDS = 7     # a sign-off shaped line has at most this many words
 NAME_LINE_WORDS = 9    # a signature line has at most this many words
 
@@ -110,6 +112,12 @@ def locate(doc: Doc) -> None:
     if not lines:
         return
     body_start, body_end = 0, len(text)
+    opening = next((i for i, s in enumerate(lines[:PREAMBLE_LINES + 1])
+                    if lang.greeting and lang.greeting.match(text, s[0], s[1])), None)
+    if opening:  # lines before the greeting: a date or subject line, or a note to the user
+        doc.notes += [s for s in lines[:opening] if _note_to_user(text[s[0] : s[1]])]
+        lines = lines[opening:]
+    doc.notes += [s for s in lines[-NOTE_LINES:] if _postscript(text[s[0] : s[1]])]
     if lang.greeting and lang.greeting.match(text, lines[0][0], lines[0][1]):
         doc.greeting = lines[0]
         body_start = lines[0][1]
@@ -135,6 +143,18 @@ def locate(doc: Doc) -> None:
             doc.sections[signature_ids[0]] = [(block[0][0], block[-1][1])]
             body_end = block[0][0]
     _assign_body(doc, body_start, body_end)
+
+
+def _note_to_user(line: str) -> bool:
+    """'Here is the letter, written to the guide:': a sentence to the user that introduces the letter."""
+    line = line.strip()
+    return (line.endswith(":") and (_words(line) >= 4 or len(line) >= 20)) or line.endswith("!")
+
+
+def _postscript(line: str) -> bool:
+    """'(Note: adjust the date before sending.)': a parenthesised note after the letter."""
+    line = line.strip()
+    return line.startswith("(") and line.endswith(")") and ":" in line and _words(line) >= 5
 
 
 def _find_sign_off(doc: Doc, lines: list[Span]) -> Span | None:

@@ -30,7 +30,7 @@ def missing(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     confidence under ``confirm`` is a warning ("could not confirm"), as is an absent section
     for which some sentence gives at least ``weak`` evidence; only a section with no real
     evidence at all is an error. A structured section whose text gives its own job less than
-    ``weak`` evidence is an error too: the key is there, the section is not.
+    ``wrong_job`` evidence is an error too: the key is there, the section is not.
     """
     out = []
     for spec in doc.layout.sections:
@@ -42,7 +42,7 @@ def missing(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
             if confidence is None or confidence >= rule.confirm:
                 continue
             span = doc.span_of(spec.id)
-            if doc.structured and confidence < rule.weak:
+            if doc.structured and confidence < rule.wrong_job:
                 message = (rule.message_wrong_job or rule.message).format(**fmt)
                 out.append(doc.violation(rule_id, rule, message, span, section=spec.id))
             else:

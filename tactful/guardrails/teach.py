@@ -37,7 +37,7 @@ CUE_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.6  # section sentences as counter-examples for a rule
 DEFAULT_THRESHOLD = 0.5
 MIN_THRESHOLD, MAX_THRESHOLD = 0.4, 0.85
-TARGET_PRECISION = 0.85  # a learned rule fires where its cross-validated precision reaches this
+TARGET_PRECISION = 0.8  # a learned rule fires where its cross-validated precision reaches this
 NOT_SECTION = ("greeting", "sign_off", "other")
 # For the apology detector, sentences taught for these sections are apologies, not counter-examples.
 APOLOGY_SECTIONS = ("apology", "owner_apology")
