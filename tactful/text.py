@@ -105,11 +105,8 @@ _WORD = re.compile(rf"[{WORD_CLASS}]+(?:['-][{WORD_CLASS}]+)*")
 _THAI_RUN = re.compile(r"[\u0E00-\u0E7F]+")
 
 
-@lru_cache(maxsize=2048)
 def _thai_words(run: str) -> int:
-    from pythainlp.tokenize import word_tokenize  # heavy import, only for Thai
-
-    return sum(1 for token in word_tokenize(run, engine="newmm", keep_whitespace=False) if token.strip())
+    return sum(1 for token in _thai_tokens(run) if token.strip())
 
 
 def word_count(text: str, tokenizer: Tokenizer) -> int:
@@ -184,13 +181,11 @@ class PhraseIndex:
             starts = [(m.start(), m.group()) for m in _SCAN_START.finditer(low)]
         by_key, by_word = self.by_key, self.by_word
         edges = thai_boundaries(text) if self.tokenizer == "thai" else None
-        if edges is not None:
-            starts = [(i, w) for i, w in starts if i in edges]
         for i, word in starts:
             candidates = by_key.get(low[i : i + 2])
             if by_word and word in by_word:
                 candidates = (candidates or []) + by_word[word]
-            if not candidates:
+            if not candidates or (edges is not None and i not in edges):
                 continue
             for pattern, owner in candidates:
                 m = pattern.match(text, i)
@@ -265,9 +260,7 @@ def words(text: str, tokenizer: Tokenizer) -> list[str]:
     out: list[str] = []
     for token in _WORD.findall(normalise(nfc(text))):
         if tokenizer == "thai" and _THAI_RUN.fullmatch(token):
-            from pythainlp.tokenize import word_tokenize
-
-            out += [t for t in word_tokenize(token, engine="newmm", keep_whitespace=False) if t.strip()]
+            out += [t for t in _thai_tokens(token) if t.strip()]
         else:
             out.append(token.casefold())
     return out

@@ -98,18 +98,19 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-STRUCTURE_RULES = frozenset({"missing_section", "section_order", "missing_signature", "ungrounded_detail"})
+# What can still be judged in a letter written in another language than the one asked for.
+LANGUAGE_NEUTRAL = frozenset({"wrong_language", "placeholder", "ai_artifact", "too_long"})
 
 
 def _without_knock_on(violations: list[Violation], skipped: list[str]) -> list[Violation]:
     """Drop violations that only follow from another one, so the report names the real problem.
 
-    A letter in the wrong language cannot have its sections or names judged; a template
+    A letter in the wrong language cannot have its sections, names or wording judged; a template
     leftover ("[Customer Name]") is a placeholder, not also an invented name.
     """
     if any(v.rule == "wrong_language" and v.section is None for v in violations):
-        skipped.append("structure and grounding (the letter is in another language)")
-        return [v for v in violations if v.rule not in STRUCTURE_RULES]
+        skipped.append("structure, grounding and wording (the letter is in another language)")
+        return [v for v in violations if v.rule in LANGUAGE_NEUTRAL]
     holes = [v.span for v in violations if v.rule == "placeholder" and v.span]
     return [v for v in violations if not (v.rule == "ungrounded_detail" and v.span and
                                           any(s < v.span[1] and v.span[0] < e for s, e in holes))]

@@ -1,15 +1,20 @@
 """Sentence features for the meaning model: the same function at build time and at check time.
 
-A sentence becomes a set of strings (plus a few constant ones, ``PRIOR``): character n-grams of each word padded with spaces (2 to 5
-characters; they carry Bengali case endings, Malay affixes and Spanish inflections without a
-stemmer), word unigrams and bigrams, and for Thai (no spaces between words) character 1- to
-4-grams over the whole clause. Digits fold to ``0`` so "12 days" and "30 days" look alike, and the
-case facts' own words never matter: the model learns what a sentence does, not what it is about.
+A sentence becomes a set of strings (plus a few constant ones, ``PRIOR``): character n-grams of
+each word padded with spaces (3 to 5 characters; they carry Bengali case endings, Malay affixes
+and Spanish inflections without a stemmer), word unigrams and bigrams, and for Thai (no spaces
+between words) character 2- to 4-grams over each run of Thai letters. Digits fold to ``0`` so
+"12 days" and "30 days" look alike, and the case facts' own words never matter: the model learns
+what a sentence does, not what it is about.
+
+The features of a word depend on the word alone, so they are computed once per word
+(``token_features``) and a sentence's features are the union of its words' plus its bigrams.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..text import WORD_CLASS, Tokenizer, nfc, normalise
 
@@ -18,8 +23,8 @@ _DIGITS = re.compile(r"\d+")
 _THAI = re.compile(r"[\u0E00-\u0E7F]+")
 MAX_CHARS = 600  # a sentence longer than this is judged on its first MAX_CHARS characters
 # Every sentence carries these constant features. After L2 normalisation they dilute a short
-# sentence's few real features, so "The fault was mine." is not judged on "fault" alone.
-PRIOR = tuple(f"~{i}" for i in range(12))
+# sentence's few real features, so it is not judged on one word alone.
+PRIOR = frozenset(f"~{i}" for i in range(12))
 
 
 def clean(text: str) -> str:
@@ -28,25 +33,41 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def features(text: str, tokenizer: Tokenizer) -> set[str]:
-    """The feature strings of one sentence."""
-    text = clean(text)
-    out: set[str] = set(PRIOR)
-    words = _WORDS.findall(text)
-    for i, word in enumerate(words):
-        out.add("w:" + word)
-        if i:
-            out.add("b:" + words[i - 1] + "_" + word)
-        if tokenizer == "thai" and _THAI.fullmatch(word):
-            continue
-        padded = f" {word} "
-        for n in (3, 4, 5):
-            for j in range(len(padded) - n + 1):
-                out.add(padded[j : j + n])
-    if tokenizer == "thai":
-        for run in _THAI.findall(text):
+def tokens(text: str) -> list[str]:
+    """The words of a cleaned sentence (a Thai run counts as one token)."""
+    return _WORDS.findall(text)
+
+
+@lru_cache(maxsize=65536)
+def token_features(token: str, tokenizer: Tokenizer) -> frozenset[str]:
+    """The features one word contributes: itself and its character n-grams."""
+    out = {"w:" + token}
+    if tokenizer == "thai" and _THAI.fullmatch(token):
+        for run in _THAI.findall(token):
             padded = f" {run} "
             for n in (2, 3, 4):
-                for j in range(len(padded) - n + 1):
-                    out.add(padded[j : j + n])
+                out.update(padded[j : j + n] for j in range(len(padded) - n + 1))
+        return frozenset(out)
+    padded = f" {token} "
+    for n in (3, 4, 5):
+        out.update(padded[j : j + n] for j in range(len(padded) - n + 1))
+    if tokenizer == "thai":  # a mixed token ("SMSแจ้ง"): its Thai runs as well
+        for run in _THAI.findall(token):
+            padded = f" {run} "
+            for n in (2, 3, 4):
+                out.update(padded[j : j + n] for j in range(len(padded) - n + 1))
+    return frozenset(out)
+
+
+def bigrams(words: list[str]) -> list[str]:
+    return ["b:" + a + "_" + b for a, b in zip(words, words[1:], strict=False)]
+
+
+def features(text: str, tokenizer: Tokenizer) -> set[str]:
+    """The feature strings of one sentence."""
+    words = tokens(clean(text))
+    out: set[str] = set(PRIOR)
+    for word in words:
+        out |= token_features(word, tokenizer)
+    out.update(bigrams(words))
     return out

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import DataFileError
 from ..text import Tokenizer
-from .features import features
+from .features import PRIOR, bigrams, clean, token_features, tokens
 
 FORMAT = 1
 
@@ -56,6 +56,8 @@ class MeaningModel:
     _cache: dict[str, Scores] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        self._word_rows: dict[str, tuple[int, ...]] = {}
+        self._prior = tuple(i for f in PRIOR if (i := self.vocab.get(f)) is not None)
         self.layouts: dict[str, tuple[int, int]] = {}
         self.names: list[str] = []
         for i, name in enumerate(self.classes):
@@ -64,14 +66,28 @@ class MeaningModel:
             self.layouts[layout] = (start, i + 1)
             self.names.append(cls)
 
+    def _rows(self, text: str) -> set[int]:
+        """The vocabulary rows of a sentence's features (each word's rows are looked up once)."""
+        words = tokens(clean(text))
+        vocab = self.vocab
+        rows = set(self._prior)
+        for word in words:
+            cached = self._word_rows.get(word)
+            if cached is None:
+                cached = self._word_rows[word] = tuple(
+                    i for f in token_features(word, self.tokenizer) if (i := vocab.get(f)) is not None)
+            rows.update(cached)
+        rows.update(i for f in bigrams(words) if (i := vocab.get(f)) is not None)
+        return rows
+
     def score(self, text: str) -> Scores:
         """Section probabilities (softmax over every class) and rule probabilities for one sentence."""
         cached = self._cache.get(text)
         if cached is not None:
             return cached
-        idx = [i for f in features(text, self.tokenizer) if (i := self.vocab.get(f)) is not None]
+        idx = self._rows(text)
         if idx:
-            rows = np.asarray(idx)
+            rows = np.fromiter(idx, dtype=np.intp, count=len(idx))
             weights = self.idf[rows]
             weights = weights / math.sqrt(float(weights @ weights))
             sec = weights @ self.w_sec[rows] + self.b_sec

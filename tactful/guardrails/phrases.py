@@ -25,15 +25,16 @@ def _facts_text(doc: Doc) -> str:
     return " ".join(doc.facts.strings()).casefold() if doc.facts else ""
 
 
-def _learned(doc: Doc, rule_id: str, min_chars: int = 0) -> list[tuple[Span, float]]:
+def _learned(doc: Doc, rule_id: str, rule: RuleSpec) -> list[tuple[Span, float]]:
     """Every body sentence with the model's probability that it commits ``rule_id``.
 
-    A sentence shorter than ``min_chars`` gets probability 0: a few words give the model too
-    little to judge ("The fault was mine." is not blame), and stock short faults ("It was not
-    our fault.") are in the phrase lists.
+    Only the sections the rule names in ``learned_sections`` are read by the model (an excuse
+    is made where a letter explains, not where it proposes a meeting); elsewhere a sentence
+    is not scored and only the phrase lists apply.
     """
-    return [(span, scores.rules[rule_id] if span[1] - span[0] >= min_chars else 0.0)
-            for span, scores in doc.units if rule_id in scores.rules]
+    where = rule.learned_sections
+    return [(span, scores.rules[rule_id]) for span, scores in doc.units
+            if rule_id in scores.rules and (where is None or doc.section_at(span[0]) in where)]
 
 
 def _threshold(doc: Doc, rule_id: str, rule: RuleSpec) -> float:
@@ -62,9 +63,14 @@ def _in_facts(doc: Doc, span: Span, backed: str) -> bool:
 
 @check_kind("phrases")
 def phrases(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
-    """Every match of the rule's patterns, and every sentence the model flags, is a violation."""
+    """Every match of the rule's patterns, and every sentence the model flags, is a violation.
+
+    A sentence shorter than ``min_chars`` is left to the phrase lists: a few words give the model
+    too little to judge ("The fault was mine." is not blame), and stock short faults ("It was
+    not our fault.") are in the lists.
+    """
     backed = _facts_text(doc) if rule.unless_in_facts else ""
-    learned = _learned(doc, rule_id)
+    learned = _learned(doc, rule_id, rule)
     out = []
     for start, end in doc.matches(f"rule:{rule_id}", doc.lang.regexes.get(rule_id, [])):
         found = doc.text[start:end]
@@ -106,7 +112,7 @@ def count(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
         message = (rule.message_phrase or rule.message).format(match=found, count="", limit="")
         out.append(doc.violation(rule_id, rule, message, (start, end)))
     patterns = doc.matches(f"count:{rule_id}", doc.lang.counters.get(rule_id, []))
-    learned = _learned(doc, rule_id)
+    learned = _learned(doc, rule_id, rule)
     counted: list[Span] = []
     threshold = _threshold(doc, rule_id, rule)
     for span, prob in learned:

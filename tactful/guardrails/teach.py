@@ -34,10 +34,11 @@ SEED = 0
 C_SECTIONS = 8.0
 C_RULES = 4.0
 CUE_WEIGHT = 0.5
+PACK_WEIGHT = 3.0     # the pack's own flag/pass examples: the reviewed, canonical cases (the tests run them)
 CONTEXT_WEIGHT = 0.6  # section sentences as counter-examples for a rule
 DEFAULT_THRESHOLD = 0.5
-MIN_THRESHOLD, MAX_THRESHOLD = 0.4, 0.85
-TARGET_PRECISION = 0.8  # a learned rule fires where its cross-validated precision reaches this
+MIN_THRESHOLD, MAX_THRESHOLD = 0.5, 0.9
+TARGET_PRECISION = 0.9  # a learned rule fires where its cross-validated precision reaches this
 NOT_SECTION = ("greeting", "sign_off", "other")
 # For the apology detector, sentences taught for these sections are apologies, not counter-examples.
 APOLOGY_SECTIONS = ("apology", "owner_apology")
@@ -146,9 +147,9 @@ def rule_samples(rule: str, teaching: Teaching, pack: LangPack, layouts: dict[st
     """Positive and negative sentences for one learned rule."""
     own = teaching.rules.get(rule, RuleExamples())
     packed = pack.rules.get(rule)
-    pos = [(s, 1, 1.0) for s in own.flag] + [(s, 1, 1.0) for s in (packed.flag if packed else [])]
+    pos = [(s, 1, 1.0) for s in own.flag] + [(s, 1, PACK_WEIGHT) for s in (packed.flag if packed else [])]
     pos += [(p.rstrip("*"), 1, CUE_WEIGHT) for p in (packed.phrases if packed else [])]
-    neg = [(s, 0, 1.0) for s in own.pass_] + [(s, 0, 1.0) for s in (packed.pass_ if packed else [])]
+    neg = [(s, 0, 1.0) for s in own.pass_] + [(s, 0, PACK_WEIGHT) for s in (packed.pass_ if packed else [])]
     for other, examples in teaching.rules.items():
         if other != rule:
             neg += [(s, 0, 0.5) for s in examples.pass_]
