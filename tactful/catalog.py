@@ -114,7 +114,7 @@ class RuleSpec(_Data):
     threshold: float | None = None         # learned rules: the probability that fires the rule (default: the model's
                                            #   own, where its cross-validated precision reaches 85 %)
     learned_sections: list[str] | None = None  # learned rules: the sections the model reads (None: all)
-    unsure_at: float = 0.5                 # learned rules: from this probability up to the threshold, a warning
+    unsure_at: float = 0.6                 # learned rules: from this probability up to the threshold, a warning
     min_chars: int = 30                    # learned rules: shorter sentences are judged by the phrase lists only
     veto: float = 0.1                      # learned rules: a phrase hit in a sentence under this is a look-alike
     regex: list[str] = Field(default_factory=list)

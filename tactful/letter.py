@@ -106,6 +106,14 @@ class Facts(_Strict):
         walk(self)
         return out
 
+    def named_strings(self) -> list[tuple[str, str]]:
+        """(fact name, text) for every text value, so a fault quoted from the facts can name its field."""
+        out: list[tuple[str, str]] = []
+        for name, value in self.__dict__.items():
+            values = value.__dict__.values() if isinstance(value, BaseModel) else value if isinstance(value, list) else [value]
+            out += [(name, v) for v in values if isinstance(v, str) and v]
+        return out
+
     def is_set(self, name: str) -> bool:
         """True when a fact is given (a non-empty value, or a true flag)."""
         value = getattr(self, name, None)

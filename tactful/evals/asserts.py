@@ -1,7 +1,8 @@
 """Case expectations beyond the guardrails (the ``expect:`` list of a case file), one function per word.
 
 - ``passes_guardrails``
-- ``{no_violation: [rule IDs]}``
+- ``{no_violation: [rule IDs]}``: none of these rules is violated (the checker's unsure warnings,
+  "this may ...", are reported in the results but do not count as a violation)
 - ``{mentions_facts: [fact names]}``: most of each fact's words appear in the letter
 - ``{must_include: [phrases]}`` / ``{must_not_include: [phrases]}`` (case-insensitive)
 - ``{words: {min: N, max: N}}``
@@ -49,7 +50,7 @@ def _passes(arg: Any, case: CaseFile, verdict: Verdict, catalog: Catalog) -> Out
 
 @expectation("no_violation")
 def _no_violation(arg: Any, case: CaseFile, verdict: Verdict, catalog: Catalog) -> Outcome:
-    found = sorted({v.rule for v in verdict.violations} & set(arg))
+    found = sorted({v.rule for v in verdict.violations if not v.unsure} & set(arg))
     return Outcome("no_violation", not found, ", ".join(found))
 
 

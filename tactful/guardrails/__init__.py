@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from ..catalog import Catalog, load
 from ..letter import Facts, Letter
-from ..text import aligned, no_surrogates
+from ..text import aligned, nfc, no_surrogates
 from . import grounding, language, phrases, structure  # noqa: F401  (register the check kinds)
 from .doc import Doc
 from .registry import CHECKS
@@ -63,6 +63,8 @@ def check(
     if facts is None and any(s.required_when for s in layout.sections):
         skipped.append("missing_section (sections required only by facts)")
     violations = _without_knock_on(violations, skipped)
+    if facts is not None:
+        violations = _traced_to_facts(doc, violations, facts)
     violations.sort(key=lambda v: (v.span[0] if v.span else -1, v.rule))
     back = _mapper(offsets)
     hits = [SectionHit(id=s.id, present=s.id in doc.sections, span=back(doc.span_of(s.id)),
@@ -92,6 +94,36 @@ def _mapper(offsets: list[int] | None) -> Callable[[Span | None], Span | None]:
         return (offsets[span[0]], offsets[span[1]])
 
     return back
+
+
+WORDING_RULES = frozenset({"blame_shifting", "excuse_making", "false_hope", "unkeepable_promise", "euphemism",
+                           "exaggeration", "over_apology"})
+FACT_MIN_CHARS = 12
+
+
+def _traced_to_facts(doc: Doc, violations: list[Violation], facts: Facts) -> list[Violation]:
+    """A wording fault inside text the letter quotes from a fact names that fact: only the user can rephrase it."""
+    low = doc.norm.casefold()
+    quoted: list[tuple[int, int, str]] = []
+    for name, value in facts.named_strings():
+        needle = " ".join(nfc(value).casefold().split()).rstrip(".")
+        if len(needle) < FACT_MIN_CHARS:
+            continue
+        start = low.find(needle)
+        while start >= 0:
+            quoted.append((start, start + len(needle), name))
+            start = low.find(needle, start + 1)
+    if not quoted:
+        return violations
+    out = []
+    for v in violations:
+        if v.rule in WORDING_RULES and v.span:
+            name = next((n for s, e, n in quoted if s <= v.span[0] < e or v.span[0] <= s < v.span[1]), None)
+            if name:
+                v = v.model_copy(update={"fact": name, "message": f"{v.message} It comes from the case facts "
+                                         f"(“{name}”): rephrase it there."})
+        out.append(v)
+    return out
 
 
 def _rounded(value: float | None) -> float | None:

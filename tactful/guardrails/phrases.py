@@ -83,7 +83,8 @@ def phrases(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
         out.append(doc.violation(rule_id, rule, message, (start, end)))
     hit = [v.span for v in out if v.span]
     threshold = _threshold(doc, rule_id, rule)
-    unsure_at = min(rule.unsure_at, threshold)
+    # an unsure band only for blocking rules: a warning rule's warning is already "check this"
+    unsure_at = min(rule.unsure_at, threshold) if rule.severity == "error" else threshold
     for span, prob in learned:
         if (span[1] - span[0] < rule.min_chars or prob < unsure_at or any(span[0] <= s < span[1] for s, _ in hit)
                 or _in_facts(doc, span, backed)):
@@ -94,7 +95,8 @@ def phrases(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
             out.append(doc.violation(rule_id, rule, message, span))
         else:  # the evidence is real but not conclusive: say so, and let the writer judge
             message = (rule.message_unsure or rule.message).format(match=found)
-            out.append(doc.violation(rule_id, rule, message, span).model_copy(update={"severity": "warning"}))
+            out.append(doc.violation(rule_id, rule, message, span).model_copy(update={"severity": "warning",
+                                                                                       "unsure": True}))
     return sorted(out, key=lambda v: v.span or (0, 0))
 
 

@@ -59,7 +59,7 @@ def missing(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
 
 
 def _as_warning(violation: Violation) -> Violation:
-    return violation.model_copy(update={"severity": "warning"})
+    return violation.model_copy(update={"severity": "warning", "unsure": True})
 
 
 @check_kind("order")

@@ -18,6 +18,8 @@ class Violation(BaseModel):
     message: str
     section: str | None = None
     span: Span | None = None
+    fact: str | None = None  # the case fact the faulty text was quoted from: rephrase it there
+    unsure: bool = False     # the checker's evidence is real but not conclusive ("this may ...")
 
 
 class SectionHit(BaseModel):
@@ -67,7 +69,8 @@ class Verdict(BaseModel):
                        "parts": [list(p) for p in s.parts], "confidence": s.confidence} for s in self.sections],
             violations=[
                 {"rule": v.rule, "severity": v.severity, "message": v.message, "section": v.section,
-                 "span": list(v.span) if v.span else None}
+                 "span": list(v.span) if v.span else None, **({"fact": v.fact} if v.fact else {}),
+                 **({"unsure": True} if v.unsure else {})}
                 for v in self.violations
             ],
         )
