@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import yamldoc
 from .errors import DataFileError, UsageError
-
 from .text import WORD_CLASS, PhraseIndex, Tokenizer, alternation, nfc, phrase_pattern
 
 if TYPE_CHECKING:

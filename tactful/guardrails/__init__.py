@@ -118,10 +118,10 @@ def _traced_to_facts(doc: Doc, violations: list[Violation], facts: Facts) -> lis
     out = []
     for v in violations:
         if v.rule in WORDING_RULES and v.span:
-            name = next((n for s, e, n in quoted if s <= v.span[0] < e or v.span[0] <= s < v.span[1]), None)
-            if name:
-                v = v.model_copy(update={"fact": name, "message": f"{v.message} It comes from the case facts "
-                                         f"(“{name}”): rephrase it there."})
+            field = next((n for s, e, n in quoted if s <= v.span[0] < e or v.span[0] <= s < v.span[1]), None)
+            if field:
+                v = v.model_copy(update={"fact": field, "message": f"{v.message} It comes from the case facts "
+                                         f"(“{field}”): rephrase it there."})
         out.append(v)
     return out
 

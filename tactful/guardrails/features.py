@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 
 from ..text import WORD_CLASS, Tokenizer, nfc, normalise
 
@@ -60,7 +61,7 @@ def token_features(token: str, tokenizer: Tokenizer) -> frozenset[str]:
 
 
 def bigrams(words: list[str]) -> list[str]:
-    return ["b:" + a + "_" + b for a, b in zip(words, words[1:], strict=False)]
+    return ["b:" + a + "_" + b for a, b in pairwise(words)]
 
 
 def features(text: str, tokenizer: Tokenizer) -> set[str]:

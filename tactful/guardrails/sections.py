@@ -214,39 +214,52 @@ def _masked(doc: Doc, scores: Scores, body: list[str], span: Span,
     return [v / total for v in exp]
 
 
-def _assign_body(doc: Doc, start: int, end: int) -> None:
-    body = _body_ids(doc)
-    if not body:
-        return
-    cues = _cue_starts(doc, body)
-    model: MeaningModel | None = doc.lang.meaning
-    if model is not None and doc.layout_key not in model.layouts:
-        model = None
-    units: list[tuple[Span, int]] = []  # sentence, paragraph number
+def _units(doc: Doc, start: int, end: int) -> list[tuple[Span, int]]:
+    """The body's sentences with their paragraph number."""
+    units: list[tuple[Span, int]] = []
     pos, para = start, 0
     for brk in [*_PARA_BREAK.finditer(doc.norm, start, end), None]:
         stop = brk.start() if brk else end
         units += [(sent, para) for sent in sentences(doc.norm, pos, stop, doc.lang.tokenizer)]
         pos, para = (brk.end() if brk else end), para + 1
-    if not units:
+    return units
+
+
+def _cue_only(cues: dict[str, list[int]], body: list[str], span: Span) -> list[float]:
+    """Without a meaning model: a section's cue phrase is the only evidence."""
+    raw = [0.0 if _any_within(cues[sid], span) else NO_MODEL_MISS for sid in body]
+    top = max(raw)
+    exp = [math.exp(v - top) for v in raw]
+    return [v / sum(exp) for v in exp]
+
+
+def _assign_body(doc: Doc, start: int, end: int) -> None:
+    body = _body_ids(doc)
+    units = _units(doc, start, end)
+    if not body or not units:
         return
+    cues = _cue_starts(doc, body)
+    model: MeaningModel | None = doc.lang.meaning
+    if model is not None and doc.layout_key not in model.layouts:
+        model = None
     probs: list[list[float]] = []
     for span, _ in units:
-        if model is not None:
-            scores = model.score(doc.norm[span[0] : span[1]])
-            doc.units.append((span, scores))
-            probs.append(_masked(doc, scores, body, span, cues))
-        else:
-            raw = [0.0 if _any_within(cues[sid], span) else NO_MODEL_MISS for sid in body]
-            top = max(raw)
-            exp = [math.exp(v - top) for v in raw]
-            probs.append([v / sum(exp) for v in exp])
+        if model is None:
+            probs.append(_cue_only(cues, body, span))
+            continue
+        scores = model.score(doc.norm[span[0] : span[1]])
+        doc.units.append((span, scores))
+        probs.append(_masked(doc, scores, body, span, cues))
     path = _viterbi(np.log(np.maximum(np.array(probs), 1e-9)), [p for _, p in units])
     for (span, _), k in zip(units, path, strict=True):
         doc.sections.setdefault(body[k], []).append(span)
-    if model is None:  # cues alone: no confidence to report
-        return
-    on_path = set(path)
+    if model is not None:  # cues alone give no confidence to report
+        _confidence(doc, body, units, probs, path)
+
+
+def _confidence(doc: Doc, body: list[str], units: list[tuple[Span, int]], probs: list[list[float]],
+                path: list[int]) -> None:
+    """Each found section's confidence; for the others, the best evidence (a shared sentence may do the job)."""
     for k, sid in enumerate(body):
         mine = [probs[t][k] for t, j in enumerate(path) if j == k]
         if mine:
@@ -255,7 +268,7 @@ def _assign_body(doc: Doc, start: int, end: int) -> None:
         best_t = max(range(len(units)), key=lambda t: probs[t][k])
         best = probs[best_t][k]
         doc.evidence[sid] = best
-        if best >= SHARED and k not in on_path:
+        if best >= SHARED:
             doc.sections[sid] = [units[best_t][0]]  # that sentence does this job too
             doc.confidence[sid] = best
 

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import yamldoc
 from ..catalog import ROOT, Catalog, LangPack
+from ..text import Tokenizer
 
 SEED = 0
 C_SECTIONS = 8.0
@@ -147,9 +148,11 @@ def rule_samples(rule: str, teaching: Teaching, pack: LangPack, layouts: dict[st
     """Positive and negative sentences for one learned rule."""
     own = teaching.rules.get(rule, RuleExamples())
     packed = pack.rules.get(rule)
-    pos = [(s, 1, 1.0) for s in own.flag] + [(s, 1, PACK_WEIGHT) for s in (packed.flag if packed else [])]
+    pos: list[tuple[str, int, float]] = [(s, 1, 1.0) for s in own.flag]
+    pos += [(s, 1, PACK_WEIGHT) for s in (packed.flag if packed else [])]
     pos += [(p.rstrip("*"), 1, CUE_WEIGHT) for p in (packed.phrases if packed else [])]
-    neg = [(s, 0, 1.0) for s in own.pass_] + [(s, 0, PACK_WEIGHT) for s in (packed.pass_ if packed else [])]
+    neg: list[tuple[str, int, float]] = [(s, 0, 1.0) for s in own.pass_]
+    neg += [(s, 0, PACK_WEIGHT) for s in (packed.pass_ if packed else [])]
     for other, examples in teaching.rules.items():
         if other != rule:
             neg += [(s, 0, 0.5) for s in examples.pass_]
@@ -174,115 +177,126 @@ def _threshold(prob: Any, positive: Any) -> float:
     return MAX_THRESHOLD
 
 
+class _Vectoriser:
+    """TF-IDF over the feature sets of every teaching sentence (features seen at least twice)."""
+
+    def __init__(self, texts: list[str], tokenizer: Tokenizer) -> None:
+        from .features import features
+
+        self.cache = {t: features(t, tokenizer) for t in dict.fromkeys(texts)}
+        df: dict[str, int] = {}
+        for fs in self.cache.values():
+            for f in fs:
+                df[f] = df.get(f, 0) + 1
+        names = sorted(f for f, n in df.items() if n >= 2)
+        self.vocab = {f: i for i, f in enumerate(names)}
+        self.idf = np.array([np.log((1 + len(self.cache)) / (1 + df[f])) + 1.0 for f in names])
+
+    def matrix(self, items: list[str]) -> Any:
+        from scipy.sparse import csr_matrix
+
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        for r, text in enumerate(items):
+            idx = sorted(self.vocab[f] for f in self.cache[text] if f in self.vocab)
+            if idx:
+                w = self.idf[idx]
+                rows += [r] * len(idx)
+                cols += idx
+                vals += (w / np.sqrt(w @ w)).tolist()
+        return csr_matrix((vals, (rows, cols)), shape=(len(items), len(self.vocab)))
+
+
+def _folds(labels: Any) -> Any:
+    """Stratified 5-fold cross-validation, fewer folds for a small class, None when it cannot be done."""
+    from sklearn.model_selection import StratifiedKFold
+
+    smallest = min(np.unique(labels, return_counts=True)[1], default=0)
+    n = min(5, int(smallest))
+    return StratifiedKFold(n_splits=n, shuffle=True, random_state=SEED) if n >= 2 and len(set(labels)) > 1 else None
+
+
+def _fit_sections(vec: _Vectoriser, layouts: dict[str, list[Sample]],
+                  report: dict[str, Any]) -> tuple[Any, Any, list[str]]:
+    """One softmax per layout: the weight columns, biases and "<layout>/<class>" names of all of them."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+
+    names: list[str] = []
+    cols, biases = [], []
+    report["sections_cv_accuracy"] = {}
+    for key, samples in layouts.items():
+        x = vec.matrix([t for t, _, _ in samples])
+        y = np.array([label for _, label, _ in samples])
+        sw = np.array([w for _, _, w in samples])
+        fitted = LogisticRegression(C=C_SECTIONS, max_iter=3000, class_weight="balanced").fit(x, y, sample_weight=sw)
+        coef, bias = fitted.coef_, fitted.intercept_
+        if len(fitted.classes_) == 2:
+            coef, bias = np.vstack([-coef[0], coef[0]]), np.array([-bias[0], bias[0]])
+        cols.append(coef.T)
+        biases.append(bias)
+        names += [f"{key}/{c}" for c in fitted.classes_]
+        full = sw >= 1.0
+        cv = _folds(y[full])
+        if cv is not None:
+            pred = cross_val_predict(LogisticRegression(C=C_SECTIONS, max_iter=3000, class_weight="balanced"),
+                                     x[full], y[full], cv=cv)
+            report["sections_cv_accuracy"][key] = round(float((pred == y[full]).mean()), 3)
+    return np.hstack(cols), np.concatenate(biases), names
+
+
+def _fit_rule(vec: _Vectoriser, samples: list[tuple[str, int, float]]) -> tuple[Any, float, dict[str, Any]]:
+    """One learned rule: its weight column, bias, and report (with the cross-validated threshold)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+
+    x = vec.matrix([t for t, _, _ in samples])
+    y = np.array([label for _, label, _ in samples])
+    sw = np.array([w for _, _, w in samples])
+    fitted = LogisticRegression(C=C_RULES, max_iter=3000, class_weight="balanced").fit(x, y, sample_weight=sw)
+    mask = sw > CUE_WEIGHT  # cross-validate on sentences, with the realistic mix of plain ones
+    entry: dict[str, Any] = {"flag": int((y[mask] == 1).sum()), "not": int((y[mask] == 0).sum()),
+                             "cv_precision": None, "cv_recall": None, "threshold": DEFAULT_THRESHOLD}
+    cv = _folds(y[mask])
+    if cv is not None:
+        prob = cross_val_predict(LogisticRegression(C=C_RULES, max_iter=3000, class_weight="balanced"),
+                                 x[mask], y[mask], cv=cv, method="predict_proba")[:, 1]
+        entry["threshold"] = _threshold(prob, y[mask] == 1)
+        hit = prob >= entry["threshold"]
+        tp = int((hit & (y[mask] == 1)).sum())
+        entry["cv_precision"] = round(tp / max(1, int(hit.sum())), 3)
+        entry["cv_recall"] = round(tp / max(1, int((y[mask] == 1).sum())), 3)
+    return fitted.coef_[0], float(fitted.intercept_[0]), entry
+
+
 def build(root: Path, lang: str, catalog: Catalog, *, verbose: bool = True) -> dict[str, Any]:
     """Train and write the model for one language; return its report."""
-    from scipy.sparse import csr_matrix
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-    from .features import features
     from .meaning import MeaningModel
 
     teaching = load_teaching(root, lang)
     pack = catalog.lang(lang).pack
-    tokenizer = pack.tokenizer
     layouts = section_samples(teaching, pack, catalog)
     rules = sorted(r for r in teaching.rules if r in catalog.rules)
     rule_sets = {r: rule_samples(r, teaching, pack, layouts) for r in rules}
-
-    texts = [t for samples in layouts.values() for t, _, _ in samples] + [t for r in rules for t, _, _ in rule_sets[r]]
-    cache: dict[str, set[str]] = {}
-    for text in texts:
-        if text not in cache:
-            cache[text] = features(text, tokenizer)
-    df: dict[str, int] = {}
-    for fs in {t: cache[t] for t in texts}.values():
-        for f in fs:
-            df[f] = df.get(f, 0) + 1
-    vocab_list = sorted(f for f, n in df.items() if n >= 2)
-    vocab = {f: i for i, f in enumerate(vocab_list)}
-    n_docs = len(cache)
-    idf = np.array([np.log((1 + n_docs) / (1 + df[f])) + 1.0 for f in vocab_list])
-
-    def matrix(items: list[str]) -> Any:
-        rows, cols, vals = [], [], []
-        for r, text in enumerate(items):
-            idx = sorted(vocab[f] for f in cache[text] if f in vocab)
-            if not idx:
-                continue
-            w = idf[idx]
-            w = w / np.sqrt(w @ w)
-            rows += [r] * len(idx)
-            cols += idx
-            vals += w.tolist()
-        return csr_matrix((vals, (rows, cols)), shape=(len(items), len(vocab)))
-
-    def folds(labels: Any) -> StratifiedKFold | None:
-        smallest = min(np.unique(labels, return_counts=True)[1], default=0)
-        n = min(5, int(smallest))
-        return StratifiedKFold(n_splits=n, shuffle=True, random_state=SEED) if n >= 2 and len(set(labels)) > 1 else None
-
-    report: dict[str, Any] = {"lang": lang, "inputs_sha256": inputs_sha256(root, lang), "vocabulary": len(vocab),
-                              "sections_cv_accuracy": {}}
-    class_names: list[str] = []
-    sec_cols, sec_bias = [], []
-    for key, samples in layouts.items():
-        x_sec = matrix([t for t, _, _ in samples])
-        y_sec = np.array([label for _, label, _ in samples])
-        w_sec = np.array([w for _, _, w in samples])
-        sec_model = LogisticRegression(C=C_SECTIONS, max_iter=3000, class_weight="balanced")
-        sec_model.fit(x_sec, y_sec, sample_weight=w_sec)
-        coef, bias = sec_model.coef_, sec_model.intercept_
-        if len(sec_model.classes_) == 2:
-            coef, bias = np.vstack([-coef[0], coef[0]]), np.array([-bias[0], bias[0]])
-        sec_cols.append(coef.T)
-        sec_bias.append(bias)
-        class_names += [f"{key}/{c}" for c in sec_model.classes_]
-        full = w_sec >= 1.0
-        cv = folds(y_sec[full])
-        if cv is not None:
-            pred = cross_val_predict(LogisticRegression(C=C_SECTIONS, max_iter=3000, class_weight="balanced"),
-                                     x_sec[full], y_sec[full], cv=cv)
-            report["sections_cv_accuracy"][key] = round(float((pred == y_sec[full]).mean()), 3)
-
-    w_rule_cols, b_rule, thresholds = [], [], []
-    report["rules"] = {}
-    for rule in rules:
-        samples = rule_sets[rule]
-        x = matrix([t for t, _, _ in samples])
-        y = np.array([label for _, label, _ in samples])
-        sw = np.array([w for _, _, w in samples])
-        model = LogisticRegression(C=C_RULES, max_iter=3000, class_weight="balanced")
-        model.fit(x, y, sample_weight=sw)
-        w_rule_cols.append(model.coef_[0])
-        b_rule.append(float(model.intercept_[0]))
-        mask = sw > CUE_WEIGHT  # cross-validate on sentences, with the realistic mix of plain ones
-        entry: dict[str, Any] = {"flag": int((y[mask] == 1).sum()), "not": int((y[mask] == 0).sum()),
-                                 "cv_precision": None, "cv_recall": None}
-        cv = folds(y[mask])
-        threshold = DEFAULT_THRESHOLD
-        if cv is not None:
-            prob = cross_val_predict(LogisticRegression(C=C_RULES, max_iter=3000, class_weight="balanced"),
-                                     x[mask], y[mask], cv=cv, method="predict_proba")[:, 1]
-            threshold = _threshold(prob, y[mask] == 1)
-            hit = prob >= threshold
-            tp = int((hit & (y[mask] == 1)).sum())
-            entry["cv_precision"] = round(tp / max(1, int(hit.sum())), 3)
-            entry["cv_recall"] = round(tp / max(1, int((y[mask] == 1).sum())), 3)
-        entry["threshold"] = threshold
-        thresholds.append(threshold)
-        report["rules"][rule] = entry
+    vec = _Vectoriser([t for samples in layouts.values() for t, _, _ in samples]
+                      + [t for r in rules for t, _, _ in rule_sets[r]], pack.tokenizer)
+    report: dict[str, Any] = {"lang": lang, "inputs_sha256": inputs_sha256(root, lang), "vocabulary": len(vec.vocab)}
+    w_sec, b_sec, classes = _fit_sections(vec, layouts, report)
+    fitted = [_fit_rule(vec, rule_sets[r]) for r in rules]
+    report["rules"] = {r: entry for r, (_, _, entry) in zip(rules, fitted, strict=True)}
     model = MeaningModel(
-        lang=lang, tokenizer=tokenizer, vocab=vocab, idf=idf, classes=class_names,
-        w_sec=np.hstack(sec_cols).astype(np.float32), b_sec=np.concatenate(sec_bias).astype(np.float64),
-        rules=rules, w_rule=(np.array(w_rule_cols).T if rules else np.zeros((len(vocab), 0))).astype(np.float32),
-        b_rule=np.array(b_rule, dtype=np.float64), inputs_sha256=report["inputs_sha256"],
-        thresholds=dict(zip(rules, thresholds, strict=True)),
+        lang=lang, tokenizer=pack.tokenizer, vocab=vec.vocab, idf=vec.idf, classes=classes,
+        w_sec=w_sec.astype(np.float32), b_sec=b_sec.astype(np.float64), rules=rules,
+        w_rule=(np.array([c for c, _, _ in fitted]).T if rules else np.zeros((len(vec.vocab), 0))).astype(np.float32),
+        b_rule=np.array([b for _, b, _ in fitted], dtype=np.float64), inputs_sha256=report["inputs_sha256"],
+        thresholds={r: e["threshold"] for r, e in report["rules"].items()},
     )
     model.save(model_path(root, lang), report)
     if verbose:
-        print(f"{lang}: {len(vocab)} features, sections CV accuracy {report['sections_cv_accuracy']}; "
-              + ", ".join(f"{r} P{v['cv_precision']}/R{v['cv_recall']}" for r, v in report["rules"].items()))
+        print(f"{lang}: {len(vec.vocab)} features, sections CV accuracy {report['sections_cv_accuracy']}; "
+              + ", ".join(f"{r} P{v['cv_precision']}/R{v['cv_recall']} at {v['threshold']}"
+                          for r, v in report["rules"].items()))
     return report
 
 
