@@ -66,6 +66,9 @@ class Tally:
     good_struct: list[bool] = field(default_factory=list)
     faults: list[bool] = field(default_factory=list)
     faults_blocking: list[bool] = field(default_factory=list)
+    good_warnings: list[int] = field(default_factory=list)
+    rule_tp_full: Counter[str] = field(default_factory=Counter)
+    rule_fp_full: Counter[str] = field(default_factory=Counter)
     fault_letters: list[bool] = field(default_factory=list)
     rule_tp: Counter[str] = field(default_factory=Counter)
     rule_fp: Counter[str] = field(default_factory=Counter)
@@ -128,6 +131,7 @@ def score(item: Item, tally: Tally, show: bool) -> None:
     name = f"{item.lang}/{item.split}/{item.path.stem}"
     if item.good:
         tally.good_plain.append(verdict.passed)
+        tally.good_warnings.append(sum(1 for v in verdict.violations if v.unsure))
         if not verdict.passed and show:
             tally.failures.append(f"GOOD refused (plain) {name}: " + "; ".join(
                 f"{v.rule}: {v.message}" for v in verdict.errors))
@@ -142,6 +146,12 @@ def score(item: Item, tally: Tally, show: bool) -> None:
         if show and not all(caught):
             missed = sorted(r for r in expected if r not in got)
             tally.failures.append(f"FAULT missed {name}: {missed} ({data['expect'].get('notes', '')})")
+    full = {v.rule for v in verdict.violations if not v.unsure}
+    for rule in full:
+        if rule in item.rules:
+            tally.rule_tp_full[rule] += 1
+        else:
+            tally.rule_fp_full[rule] += 1
     for rule in item.rules | got:
         if rule in item.rules and rule in got:
             tally.rule_tp[rule] += 1
@@ -228,10 +238,16 @@ def main() -> None:
         n = len(t.times_ms)
         print(f"| {lang} | {n} | {pct(t.good_plain)} | {pct(t.good_struct)} | {pct(t.faults)} | {pct(t.faults_blocking)} | "
               f"{pct(t.fault_letters)} | {statistics.median(t.times_ms):.1f} |")
-    print("\n| rule | precision | recall | TP | FP | FN |\n|---|---|---|---|---|---|")
+    warn = total.good_warnings
+    print(f"\nunsure warnings (\"this may ...\", \"could not confirm\") on good letters: {sum(warn)} on {len(warn)} letters; "
+          f"{sum(1 for w in warn if w)} letters have at least one")
+    print("\nLetter-level, per rule. Any severity counts unsure warnings; confirmed counts only what the checker asserts.\n")
+    print("| rule | precision (any) | recall (any) | precision (confirmed) | recall (confirmed) | expected |")
+    print("|---|---|---|---|---|---|")
     for rule in sorted(set(total.rule_tp) | set(total.rule_fp) | set(total.rule_fn)):
         tp, fp, fn = total.rule_tp[rule], total.rule_fp[rule], total.rule_fn[rule]
-        print(f"| {rule} | {ratio(tp, fp)} | {ratio(tp, fn)} | {tp} | {fp} | {fn} |")
+        tpf, fpf = total.rule_tp_full[rule], total.rule_fp_full[rule]
+        print(f"| {rule} | {ratio(tp, fp)} | {ratio(tp, fn)} | {ratio(tpf, fpf)} | {ratio(tpf, tp + fn - tpf)} | {tp + fn} |")
     print("\nper rule and language (recall TP/expected, false alarms):")
     for lang in sorted(by_lang):
         t = by_lang[lang]

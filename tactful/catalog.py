@@ -153,6 +153,7 @@ class LangPack(_Data):
     not_names: list[str] = Field(default_factory=list)
     titles: list[str] = Field(default_factory=list)  # abbreviations whose dot does not end a sentence
     honorifics: list[str] = Field(default_factory=list)  # Mr, Encik, คุณ: people do not sign with their own
+    number_words: dict[str, int] = Field(default_factory=dict)  # "twelve": 12, "dua belas": 12, "สิบสอง": 12
     sections: dict[str, list[str]]
     rules: dict[str, LangRule]
     messages: dict[str, str] = Field(default_factory=dict)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..catalog import Lang, RuleSpec
 from ..letter import Facts
-from ..text import nfc, normalise
+from ..text import WORD_CLASS, nfc, normalise
 from .doc import Doc
 from .registry import check_kind
 from .verdict import Span, Violation
@@ -26,6 +26,7 @@ URL = re.compile(r"(?:https?://|www\.)[^\s<>()\"']+[^\s<>()\"'.,;:!?]")
 ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 NUM_DATE = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})(?![\d/.])")
 PHONE = re.compile(r"(?<![\d+])\+?\d(?:[\d ().-]{5,}\d)(?!\d)")
+LIST_MARKER = re.compile(r"[.)।]\s")
 YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
 NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*(?![\d])")  # "RM150": the number is 150
 # Capitalised words on one line ("RM150": "RM" is a currency, not a name).
@@ -63,6 +64,7 @@ class FactKeys:
                 elif detail.what == "number" and YEAR_LIKE.fullmatch(key):
                     # a year the facts state alone or in "2026-09" is the year in any calendar (2569 in Thai)
                     self.keys.update(str(int(key) + off) for off in lang.pack.year_offsets)
+        self.keys.update(str(n) for n in _number_words(text, lang))
         self.words = {w.casefold().removesuffix("'s") for w in re.findall(r"[\w'-]+", text)}
         digits = re.sub(r"\D", "", text)
         self.digit_runs = {re.sub(r"\D", "", m.group()) for m in PHONE.finditer(text)}
@@ -77,6 +79,22 @@ class FactKeys:
         if detail.what == "phone number":
             return detail.key in self.digit_runs or detail.key in self.digits
         return detail.key in self.keys
+
+
+def _number_words(text: str, lang: Lang) -> list[int]:
+    """The numbers the facts write as words ("seis meses", "dua belas", "สิบสอง")."""
+    low = text.casefold()
+    found = []
+    for word, value in lang.pack.number_words.items():
+        word = nfc(word).casefold()
+        if lang.tokenizer == "thai":
+            hit = word in low
+        else:  # Bengali adds case endings: a left boundary only
+            right = "" if lang.tokenizer == "bengali" else rf"(?![{WORD_CLASS}])"
+            hit = re.search(rf"(?<![{WORD_CLASS}]){re.escape(word)}{right}", low) is not None
+        if hit:
+            found.append(value)
+    return found
 
 
 def _month_names(lang: Lang) -> dict[str, int]:
@@ -182,6 +200,8 @@ def _candidates(text: str, lang: Lang, names: bool) -> Iterator[Detail]:
     for m in NUMBER.finditer(text):
         if m.group() == "100" and text[m.end() : m.end() + 2].lstrip().startswith("%"):
             continue  # "100 %" is a guarantee's figure of speech (unkeepable_promise), not a detail
+        if LIST_MARKER.match(text, m.end()) and not text[text.rfind("\n", 0, m.start()) + 1 : m.start()].strip():
+            continue  # "1." / "১।" / "2)" opening a line: a numbered list, not a detail
         yield Detail("number", _number_key(m.group()), m.span())
     if names:
         yield from _names(text, lang)

@@ -218,7 +218,7 @@ def _folds(labels: Any) -> Any:
 
 
 def _fit_sections(vec: _Vectoriser, layouts: dict[str, list[Sample]],
-                  report: dict[str, Any]) -> tuple[Any, Any, list[str]]:
+                  report: dict[str, Any], cv: bool) -> tuple[Any, Any, list[str]]:
     """One softmax per layout: the weight columns, biases and "<layout>/<class>" names of all of them."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_predict
@@ -238,15 +238,15 @@ def _fit_sections(vec: _Vectoriser, layouts: dict[str, list[Sample]],
         biases.append(bias)
         names += [f"{key}/{c}" for c in fitted.classes_]
         full = sw >= 1.0
-        cv = _folds(y[full])
-        if cv is not None:
+        folds = _folds(y[full]) if cv else None
+        if folds is not None:
             pred = cross_val_predict(LogisticRegression(C=C_SECTIONS, max_iter=3000, class_weight="balanced"),
-                                     x[full], y[full], cv=cv)
+                                     x[full], y[full], cv=folds)
             report["sections_cv_accuracy"][key] = round(float((pred == y[full]).mean()), 3)
     return np.hstack(cols), np.concatenate(biases), names
 
 
-def _fit_rule(vec: _Vectoriser, samples: list[tuple[str, int, float]]) -> tuple[Any, float, dict[str, Any]]:
+def _fit_rule(vec: _Vectoriser, samples: list[tuple[str, int, float]], cv: bool) -> tuple[Any, float, dict[str, Any]]:
     """One learned rule: its weight column, bias, and report (with the cross-validated threshold)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import cross_val_predict
@@ -258,10 +258,10 @@ def _fit_rule(vec: _Vectoriser, samples: list[tuple[str, int, float]]) -> tuple[
     mask = sw > CUE_WEIGHT  # cross-validate on sentences, with the realistic mix of plain ones
     entry: dict[str, Any] = {"flag": int((y[mask] == 1).sum()), "not": int((y[mask] == 0).sum()),
                              "cv_precision": None, "cv_recall": None, "threshold": DEFAULT_THRESHOLD}
-    cv = _folds(y[mask])
-    if cv is not None:
+    folds = _folds(y[mask]) if cv else None
+    if folds is not None:
         prob = cross_val_predict(LogisticRegression(C=C_RULES, max_iter=3000, class_weight="balanced"),
-                                 x[mask], y[mask], cv=cv, method="predict_proba")[:, 1]
+                                 x[mask], y[mask], cv=folds, method="predict_proba")[:, 1]
         entry["threshold"] = _threshold(prob, y[mask] == 1)
         hit = prob >= entry["threshold"]
         tp = int((hit & (y[mask] == 1)).sum())
@@ -270,8 +270,12 @@ def _fit_rule(vec: _Vectoriser, samples: list[tuple[str, int, float]]) -> tuple[
     return fitted.coef_[0], float(fitted.intercept_[0]), entry
 
 
-def build(root: Path, lang: str, catalog: Catalog, *, verbose: bool = True) -> dict[str, Any]:
-    """Train and write the model for one language; return its report."""
+def build(root: Path, lang: str, catalog: Catalog, *, verbose: bool = True, cv: bool = True) -> dict[str, Any]:
+    """Train and write the model for one language; return its report.
+
+    Without ``cv`` the cross-validation (figures and learned-rule thresholds) is skipped: the
+    weights are the same, the thresholds fall back to the default.
+    """
     from .meaning import MeaningModel
 
     teaching = load_teaching(root, lang)
@@ -282,8 +286,8 @@ def build(root: Path, lang: str, catalog: Catalog, *, verbose: bool = True) -> d
     vec = _Vectoriser([t for samples in layouts.values() for t, _, _ in samples]
                       + [t for r in rules for t, _, _ in rule_sets[r]], pack.tokenizer)
     report: dict[str, Any] = {"lang": lang, "inputs_sha256": inputs_sha256(root, lang), "vocabulary": len(vec.vocab)}
-    w_sec, b_sec, classes = _fit_sections(vec, layouts, report)
-    fitted = [_fit_rule(vec, rule_sets[r]) for r in rules]
+    w_sec, b_sec, classes = _fit_sections(vec, layouts, report, cv)
+    fitted = [_fit_rule(vec, rule_sets[r], cv) for r in rules]
     report["rules"] = {r: entry for r, (_, _, entry) in zip(rules, fitted, strict=True)}
     model = MeaningModel(
         lang=lang, tokenizer=pack.tokenizer, vocab=vec.vocab, idf=vec.idf, classes=classes,
