@@ -8,7 +8,7 @@ from tactful.guardrails import check
 from tactful.letter import LANGS
 from tactful.ui.form import CHOICES
 from tactful.ui.state import catalog
-from tactful.ui.widgets import verdict
+from tactful.ui.widgets import section_map, verdict
 
 cat = catalog()
 st.title("Check my letter")
@@ -30,3 +30,4 @@ if st.button("Check letter", type="primary") and text.strip():
 if "check_report" in st.session_state:
     report, checked = st.session_state["check_report"]
     verdict(report, checked)
+    section_map(report, checked)

@@ -119,6 +119,7 @@ def expected_sections(item: Item) -> set[str]:
 
 
 def score(item: Item, tally: Tally, show: bool) -> None:
+    """Check one letter (plain, and structured when it has a structured form) and add it to ``tally``."""
     data = item.data
     facts = Facts.model_validate(data["facts"])
     kind, stage, lang = data["kind"], data.get("stage"), data["lang"]
@@ -126,68 +127,10 @@ def score(item: Item, tally: Tally, show: bool) -> None:
     start = time.perf_counter()
     verdict = check(text, kind=kind, lang=lang, stage=stage, facts=facts)
     tally.times_ms.append((time.perf_counter() - start) * 1000)
-    got = fired(verdict)
-    errors = set(verdict.failing_rules())
     name = f"{item.lang}/{item.split}/{item.path.stem}"
-    if item.good:
-        tally.good_plain.append(verdict.passed)
-        tally.good_warnings.append(sum(1 for v in verdict.violations if v.unsure))
-        if not verdict.passed and show:
-            tally.failures.append(f"GOOD refused (plain) {name}: " + "; ".join(
-                f"{v.rule}: {v.message}" for v in verdict.errors))
-    else:
-        expected = item.rules
-        caught = [rule in got for rule in sorted(expected)]
-        tally.faults += caught
-        # at the rule's own severity (an error rule caught as an error, a warning rule as a warning)
-        full = {v.rule for v in verdict.violations if v.severity == verdict_severity(v.rule)}
-        tally.faults_blocking += [rule in full for rule in sorted(expected)]
-        tally.fault_letters.append(all(caught) and bool(caught))
-        if show and not all(caught):
-            missed = sorted(r for r in expected if r not in got)
-            tally.failures.append(f"FAULT missed {name}: {missed} ({data['expect'].get('notes', '')})")
-    full = {v.rule for v in verdict.violations if not v.unsure}
-    for rule in full:
-        if rule in item.rules:
-            tally.rule_tp_full[rule] += 1
-        else:
-            tally.rule_fp_full[rule] += 1
-    for rule in item.rules | got:
-        if rule in item.rules and rule in got:
-            tally.rule_tp[rule] += 1
-        elif rule in got:
-            tally.rule_fp[rule] += 1
-            if show and not item.good:
-                tally.failures.append(f"EXTRA {rule} in {name}: " + "; ".join(
-                    v.message for v in verdict.violations if v.rule == rule))
-        else:
-            tally.rule_fn[rule] += 1
-    # sections: presence, and the paragraph-level confusion
-    present = {s.id for s in verdict.sections if s.present}
-    layout_ids = {s.id for s in verdict.sections}
-    want = expected_sections(item) & layout_ids
-    missing = set(data["expect"].get("missing") or [])
-    want -= missing
-    for sid in layout_ids:
-        if sid in want and sid in present:
-            tally.sec_tp[sid] += 1
-        elif sid in present:
-            tally.sec_fp[sid] += 1
-        elif sid in want:
-            tally.sec_fn[sid] += 1
-    labels = data.get("paragraphs") or []
-    spans = paragraphs(text)
-    if len(labels) == len(spans):
-        for label, (p0, p1) in zip(labels, spans, strict=True):
-            if not isinstance(label, str) or label in NOT_SECTIONS:
-                continue
-            best, best_overlap = "none", 0
-            for hit in verdict.sections:
-                for s0, s1 in hit.parts:
-                    overlap = min(p1, s1) - max(p0, s0)
-                    if overlap > best_overlap:
-                        best, best_overlap = hit.id, overlap
-            tally.confusion[(label, best)] += 1
+    _score_verdict(item, verdict, tally, name if show else None)
+    _score_rules(item, verdict, tally, name if show else None)
+    _score_sections(item, verdict, text, tally)
     structured = data.get("structured")
     if item.good and structured:
         letter = Letter.model_validate({"greeting": structured.get("greeting", ""),
@@ -200,6 +143,67 @@ def score(item: Item, tally: Tally, show: bool) -> None:
                 f"{v.rule}: {v.message}" for v in sverdict.errors))
 
 
+def _score_verdict(item: Item, verdict: Verdict, tally: Tally, name: str | None) -> None:
+    got = fired(verdict)
+    if item.good:
+        tally.good_plain.append(verdict.passed)
+        tally.good_warnings.append(sum(1 for v in verdict.violations if v.unsure))
+        if not verdict.passed and name:
+            tally.failures.append(f"GOOD refused (plain) {name}: " + "; ".join(
+                f"{v.rule}: {v.message}" for v in verdict.errors))
+        return
+    expected = sorted(item.rules)
+    caught = [rule in got for rule in expected]
+    tally.faults += caught
+    # at the rule's own severity (an error rule caught as an error, a warning rule as a warning)
+    full = {v.rule for v in verdict.violations if v.severity == verdict_severity(v.rule)}
+    tally.faults_blocking += [rule in full for rule in expected]
+    tally.fault_letters.append(all(caught) and bool(caught))
+    if name and not all(caught):
+        missed = [r for r in expected if r not in got]
+        tally.failures.append(f"FAULT missed {name}: {missed} ({item.data['expect'].get('notes', '')})")
+
+
+def _score_rules(item: Item, verdict: Verdict, tally: Tally, name: str | None) -> None:
+    got = fired(verdict)
+    for rule in {v.rule for v in verdict.violations if not v.unsure}:
+        (tally.rule_tp_full if rule in item.rules else tally.rule_fp_full)[rule] += 1
+    for rule in item.rules | got:
+        if rule in item.rules and rule in got:
+            tally.rule_tp[rule] += 1
+        elif rule in got:
+            tally.rule_fp[rule] += 1
+            if name and not item.good:
+                tally.failures.append(f"EXTRA {rule} in {name}: " + "; ".join(
+                    v.message for v in verdict.violations if v.rule == rule))
+        else:
+            tally.rule_fn[rule] += 1
+
+
+def _score_sections(item: Item, verdict: Verdict, text: str, tally: Tally) -> None:
+    """Section presence against the labels, and the paragraph-level confusion."""
+    present = {s.id for s in verdict.sections if s.present}
+    layout_ids = {s.id for s in verdict.sections}
+    want = (expected_sections(item) & layout_ids) - set(item.data["expect"].get("missing") or [])
+    for sid in layout_ids:
+        if sid in want and sid in present:
+            tally.sec_tp[sid] += 1
+        elif sid in present:
+            tally.sec_fp[sid] += 1
+        elif sid in want:
+            tally.sec_fn[sid] += 1
+    labels = item.data.get("paragraphs") or []
+    spans = paragraphs(text)
+    if len(labels) != len(spans):
+        return
+    for label, (p0, p1) in zip(labels, spans, strict=True):
+        if not isinstance(label, str) or label in NOT_SECTIONS:
+            continue
+        overlaps = [(min(p1, s1) - max(p0, s0), hit.id) for hit in verdict.sections for s0, s1 in hit.parts]
+        best = max(overlaps, default=(0, "none"))
+        tally.confusion[(label, best[1] if best[0] > 0 else "none")] += 1
+
+
 def pct(values: list[bool]) -> str:
     return f"{100 * sum(values) / len(values):.0f}% ({sum(values)}/{len(values)})" if values else "-"
 
@@ -208,36 +212,14 @@ def ratio(tp: int, other: int) -> str:
     return f"{100 * tp / (tp + other):.0f}%" if tp + other else "-"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--split", default="dev", choices=["dev", "heldout", "all"])
-    parser.add_argument("--lang")
-    parser.add_argument("--show-failures", action="store_true")
-    parser.add_argument("--confusion", action="store_true")
-    args = parser.parse_args()
-    start = time.perf_counter()
-    catalog = load()
-    load_s = time.perf_counter() - start
-    items = corpus(args.split, args.lang)
-    if not items:
-        raise SystemExit(f"no corpus letters for split {args.split!r} under {CORPUS}")
-    for item in items[:3]:  # warm-up: detector models, Thai dictionary
-        check(item.data["letter"], kind=item.data["kind"], lang=item.lang, stage=item.data.get("stage"),
-              facts=Facts.model_validate(item.data["facts"]), catalog=catalog)
-    by_lang: dict[str, Tally] = defaultdict(Tally)
-    total = Tally()
-    for item in items:
-        for tally in (by_lang[item.lang], total):
-            score(item, tally, args.show_failures and tally is total)
-    print(f"split: {args.split}; {len(items)} letters; catalog load {load_s:.2f} s (all languages)\n")
+def print_tables(by_lang: dict[str, Tally], total: Tally) -> None:
     print("| lang | letters | good pass (plain) | good pass (structured) | fault recall | fault recall at full severity |"
           " faulty letters caught | median check ms |")
     print("|---|---|---|---|---|---|---|---|")
     for lang in [*sorted(by_lang), "all"]:
         t = total if lang == "all" else by_lang[lang]
-        n = len(t.times_ms)
-        print(f"| {lang} | {n} | {pct(t.good_plain)} | {pct(t.good_struct)} | {pct(t.faults)} | {pct(t.faults_blocking)} | "
-              f"{pct(t.fault_letters)} | {statistics.median(t.times_ms):.1f} |")
+        print(f"| {lang} | {len(t.times_ms)} | {pct(t.good_plain)} | {pct(t.good_struct)} | {pct(t.faults)} | "
+              f"{pct(t.faults_blocking)} | {pct(t.fault_letters)} | {statistics.median(t.times_ms):.1f} |")
     warn = total.good_warnings
     print(f"\nunsure warnings (\"this may ...\", \"could not confirm\") on good letters: {sum(warn)} on {len(warn)} letters; "
           f"{sum(1 for w in warn if w)} letters have at least one")
@@ -258,13 +240,42 @@ def main() -> None:
     for sid in sorted(set(total.sec_tp) | set(total.sec_fp) | set(total.sec_fn)):
         tp, fp, fn = total.sec_tp[sid], total.sec_fp[sid], total.sec_fn[sid]
         print(f"| {sid} | {ratio(tp, fp)} | {ratio(tp, fn)} | {tp} | {fp} | {fn} |")
+
+
+def print_confusion(total: Tally) -> None:
+    print("\nparagraph confusion (label -> found: count), mismatches only:")
+    for (label, got), n in sorted(total.confusion.items(), key=lambda kv: -kv[1]):
+        if label != got:
+            print(f"  {label} -> {got}: {n}")
+    agree = sum(n for (a, b), n in total.confusion.items() if a == b)
+    print(f"  paragraphs in the section their label says: {agree}/{sum(total.confusion.values())}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--split", default="dev", choices=["dev", "heldout", "all"])
+    parser.add_argument("--lang")
+    parser.add_argument("--show-failures", action="store_true")
+    parser.add_argument("--confusion", action="store_true")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    catalog = load()
+    load_s = time.perf_counter() - start
+    items = corpus(args.split, args.lang)
+    if not items:
+        raise SystemExit(f"no corpus letters for split {args.split!r} under {CORPUS}")
+    for item in items[:3]:  # warm-up: detector models, Thai dictionary
+        check(item.data["letter"], kind=item.data["kind"], lang=item.lang, stage=item.data.get("stage"),
+              facts=Facts.model_validate(item.data["facts"]), catalog=catalog)
+    by_lang: dict[str, Tally] = defaultdict(Tally)
+    total = Tally()
+    for item in items:
+        score(item, by_lang[item.lang], show=False)
+        score(item, total, show=args.show_failures)
+    print(f"split: {args.split}; {len(items)} letters; catalog load {load_s:.2f} s (all languages)\n")
+    print_tables(by_lang, total)
     if args.confusion:
-        print("\nparagraph confusion (label -> found: count), mismatches only:")
-        for (label, got), n in sorted(total.confusion.items(), key=lambda kv: -kv[1]):
-            if label != got:
-                print(f"  {label} -> {got}: {n}")
-        agree = sum(n for (a, b), n in total.confusion.items() if a == b)
-        print(f"  paragraphs in the section their label says: {agree}/{sum(total.confusion.values())}")
+        print_confusion(total)
     if total.failures:
         print("\n" + "\n".join(total.failures))
 

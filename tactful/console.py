@@ -5,6 +5,7 @@ from __future__ import annotations
 from .guardrails import Verdict
 
 MARK = {True: "✓", False: "✗"}
+UNSURE = 0.3  # a section found with less confidence is marked "?" (missing_section says it could not confirm it)
 
 
 def excerpt(text: str, span: tuple[int, int] | None, width: int = 70) -> str:
@@ -22,11 +23,18 @@ def render_verdict(verdict: Verdict, name: str) -> str:
     errors = len(verdict.errors)
     warnings = len(verdict.violations) - errors
     lines = [f"{name}: {head} ({verdict.kind}{stage}, {verdict.lang}) - {errors} error(s), {warnings} warning(s)"]
-    lines.append("  sections: " + "  ".join(f"{MARK[s.present]} {s.id}" for s in verdict.sections))
+    lines.append("  sections (where each was found, and how sure the checker is):")
+    width = max((len(s.id) for s in verdict.sections), default=0)
+    for s in verdict.sections:
+        sure = "" if s.confidence is None or not s.present else f"{s.confidence:.2f}"
+        mark = MARK[s.present] if not (s.present and s.confidence is not None and s.confidence < UNSURE) else "?"
+        where = excerpt(verdict.text, s.parts[0], 50) if s.parts else ("not found" if not s.present else "")
+        lines.append(f"    {mark} {s.id:<{width}}  {sure:>4}  {where}")
     for v in verdict.violations:
         where = f" [{v.section}]" if v.section else ""
         span = f" @{v.span[0]}-{v.span[1]}" if v.span else ""
-        lines.append(f"  {v.severity:<7} {v.rule}{where}{span}: {v.message}")
+        severity = "unsure" if v.unsure else v.severity
+        lines.append(f"  {severity:<7} {v.rule}{where}{span}: {v.message}")
         text = excerpt(verdict.text, v.span)
         if text and v.rule not in {"too_long", "wrong_language"}:
             lines.append(f"          “{text}”")

@@ -82,6 +82,21 @@ def test_check_page_reports_a_blaming_letter(app: AppTest) -> None:
     assert any("blame_shifting" in m.value for m in at.markdown)
 
 
+def test_check_page_shows_where_each_section_was_found(app: AppTest) -> None:
+    at = goto(app, "app_pages/check.py")
+    at.text_area(key="check_text").set_value(
+        "Dear Mr. Lee,\n\nThank you for banking with Fake Financial for the past six years.\n\n"
+        "We have decided not to approve your application for a personal loan.\n\n"
+        "One option is to reapply in six months.\n\nKind regards,\n\nDana Ortiz\nBranch Manager")
+    next(b for b in at.button if b.label == "Check letter").click()
+    at.run()
+    assert not at.exception
+    rows = {r["section"]: r for r in at.table[0].value.to_dict("records")}
+    assert rows["solution"]["found"] == "yes" and rows["solution"]["where"].startswith("One option")
+    assert rows["referral"]["found"] == "no"
+    assert any(c.value.startswith("Sections: ✓ opening_thanks") for c in at.caption)
+
+
 def test_evals_page_compares_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tactful.cli import main
 

@@ -11,6 +11,8 @@ from ..highlight import highlighted
 from ..prompts import versions
 from .state import page_state
 
+UNSURE = 0.3  # a section found with less confidence is shown as "unsure"
+
 
 def verdict(report: dict[str, Any], text: str, *, provider: str = "", model: str = "") -> None:
     """“Guardrails passed/failed”, the letter with its violations highlighted, and the list."""
@@ -24,8 +26,11 @@ def verdict(report: dict[str, Any], text: str, *, provider: str = "", model: str
         excerpt = text[v["span"][0] : v["span"][1]] if v.get("span") else ""
         where = f" in `{v['section']}`" if v.get("section") else ""
         quote = f" — “{excerpt[:120]}”" if excerpt and v["rule"] not in {"too_long", "wrong_language"} else ""
-        icon = "🛑" if v["severity"] == "error" else "⚠️"
+        icon = "🛑" if v["severity"] == "error" else ("❔" if v.get("unsure") else "⚠️")
         st.markdown(f"{icon} **{v['rule']}**{where}: {v['message']}{quote}")
+    rows = section_map_rows(report, text)
+    mark = {"yes": "✓", "no": "✗", "unsure": "?"}
+    st.caption("Sections: " + " · ".join(f"{mark[r['found']]} {r['section']} {r['confidence']}".strip() for r in rows))
     if report.get("skipped"):
         st.caption("Skipped without facts: " + ", ".join(report["skipped"]))
 
@@ -57,3 +62,27 @@ def settings_panel() -> Settings:
     from .state import current_settings
 
     return current_settings()
+
+
+def section_map_rows(report: dict[str, Any], text: str) -> list[dict[str, str]]:
+    """One row per section of the kind: found or not, how sure the checker is, and where it starts."""
+    rows = []
+    for s in report.get("sections", []):
+        parts = s.get("parts") or ([s["span"]] if s.get("span") else [])
+        start = " ".join(text[parts[0][0] : parts[0][1]].split()) if parts else ""
+        sure = s.get("confidence")
+        found = "yes" if s["present"] else "no"
+        if s["present"] and sure is not None and sure < UNSURE:
+            found = "unsure"
+        rows.append({"section": s["id"], "found": found,
+                     "confidence": f"{sure:.0%}" if s["present"] and sure is not None else "",
+                     "where": start[:90] + ("…" if len(start) > 90 else "")})
+    return rows
+
+
+def section_map(report: dict[str, Any], text: str) -> None:
+    """Where each of the kind's sections was found, so a missing section explains itself."""
+    rows = section_map_rows(report, text)
+    if rows:
+        st.markdown("**Where each section was found**")
+        st.table(rows)
