@@ -203,7 +203,7 @@ class Lang:
                                 field=".".join(map(str, loc))) from None
         return pattern
 
-    @property
+    @cached_property
     def meaning(self) -> MeaningModel | None:
         """The language's meaning model (guardrails/model/<lang>.npz), or None when none was built."""
         from .guardrails import meaning  # the model is read on first use, not at catalog load
@@ -212,6 +212,19 @@ class Lang:
         if path is None or not path.exists():
             return None
         return meaning.cached(path, path.stat().st_mtime_ns)
+
+    @cached_property
+    def number_words(self) -> list[tuple[re.Pattern[str] | str, int]]:
+        """The pack's number words, each as a pattern on its word boundaries (Thai: a plain substring)."""
+        out: list[tuple[re.Pattern[str] | str, int]] = []
+        for word, value in self.pack.number_words.items():
+            word = nfc(word).casefold()
+            if self.tokenizer == "thai":
+                out.append((word, value))
+            else:  # Bengali adds case endings: a left boundary only
+                right = "" if self.tokenizer == "bengali" else rf"(?![{WORD_CLASS}])"
+                out.append((re.compile(rf"(?<![{WORD_CLASS}]){re.escape(word)}{right}"), value))
+        return out
 
     def message(self, rule_id: str, default: str) -> str:
         """The rule's message in this language, if the pack translates it."""

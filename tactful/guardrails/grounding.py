@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..catalog import Lang, RuleSpec
 from ..letter import Facts
-from ..text import WORD_CLASS, nfc, normalise
+from ..text import nfc, normalise
 from .doc import Doc
 from .registry import check_kind
 from .verdict import Span, Violation
@@ -84,17 +84,8 @@ class FactKeys:
 def _number_words(text: str, lang: Lang) -> list[int]:
     """The numbers the facts write as words ("seis meses", "dua belas", "สิบสอง")."""
     low = text.casefold()
-    found = []
-    for word, value in lang.pack.number_words.items():
-        word = nfc(word).casefold()
-        if lang.tokenizer == "thai":
-            hit = word in low
-        else:  # Bengali adds case endings: a left boundary only
-            right = "" if lang.tokenizer == "bengali" else rf"(?![{WORD_CLASS}])"
-            hit = re.search(rf"(?<![{WORD_CLASS}]){re.escape(word)}{right}", low) is not None
-        if hit:
-            found.append(value)
-    return found
+    return [value for word, value in lang.number_words
+            if (word in low if isinstance(word, str) else word.search(low) is not None)]
 
 
 def _month_names(lang: Lang) -> dict[str, int]:
