@@ -143,6 +143,7 @@ class LangPack(_Data):
     name: str
     tokenizer: Tokenizer
     detector: str
+    rivals: list[str] = Field(default_factory=list)  # close languages with no pack (Lingua names): "reads as Catalan"
     word_budget_factor: float = 1.0
     greetings: list[str]
     sign_offs: list[str]

@@ -67,8 +67,8 @@ def check(
         violations = _traced_to_facts(doc, violations, facts)
     violations.sort(key=lambda v: (v.span[0] if v.span else -1, v.rule))
     back = _mapper(offsets)
-    hits = [SectionHit(id=s.id, present=s.id in doc.sections, span=back(doc.span_of(s.id)),
-                       parts=[p for part in doc.sections.get(s.id, []) if (p := back(part))],
+    hits = [SectionHit(id=s.id, present=doc.present(s.id), span=back(doc.span_of(s.id)),
+                       parts=[p for part in doc.parts_of(s.id) if (p := back(part))],
                        confidence=_rounded(doc.confidence.get(s.id, doc.evidence.get(s.id))))
             for s in layout.sections]
     if offsets is not None:

@@ -25,6 +25,8 @@ class Doc:
     layout: StageSpec
     facts: Facts | None
     sections: dict[str, list[Span]] = field(default_factory=dict)
+    # sections found inside a sentence the decoder gave to another section (it does both jobs)
+    shared: dict[str, Span] = field(default_factory=dict)
     greeting: Span | None = None
     sign_off: Span | None = None
     norm: str = ""
@@ -60,8 +62,17 @@ class Doc:
 
     def span_of(self, section_id: str) -> Span | None:
         """The span from the section's first part to its last, if present."""
-        parts = self.sections.get(section_id)
+        parts = self.parts_of(section_id)
         return (parts[0][0], parts[-1][1]) if parts else None
+
+    def parts_of(self, section_id: str) -> list[Span]:
+        """Where the section was found: its own sentences, or the sentence it shares with another."""
+        if section_id in self.sections:
+            return self.sections[section_id]
+        return [self.shared[section_id]] if section_id in self.shared else []
+
+    def present(self, section_id: str) -> bool:
+        return section_id in self.sections or section_id in self.shared
 
     def section_at(self, pos: int) -> str | None:
         """The section containing character ``pos``."""

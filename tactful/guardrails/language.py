@@ -1,7 +1,8 @@
 """``wrong_language``: the letter (and each longer section) must be in the requested language.
 
-Detection uses Lingua, restricted to the languages that have a pack, so it tells English,
-Spanish and Malay apart (all Latin script) as well as Thai and Bengali. The detector is
+Detection uses Lingua, restricted to the languages that have a pack (plus the pack's ``rivals``,
+close languages without a pack, such as Catalan for Spanish), so it tells English, Spanish and
+Malay apart (all Latin script) as well as Thai and Bengali. The detector is
 built once, on first use, with its models preloaded.
 """
 
@@ -46,7 +47,7 @@ def _body(doc: Doc) -> tuple[int, int]:
 def language(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     """The whole letter, then each section long enough to judge, must read as the requested language."""
     langs = doc.catalog.langs.values()
-    names = tuple(sorted({lang.pack.detector for lang in langs}))
+    names = tuple(sorted({lang.pack.detector for lang in langs} | set(doc.lang.pack.rivals)))
     by_detector = {lang.pack.detector: lang.pack.name for lang in langs}
     expected = doc.lang.pack.detector
     spans: list[tuple[str | None, tuple[int, int]]] = [(sid, span) for sid in doc.sections if (span := doc.span_of(sid))]

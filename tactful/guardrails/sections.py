@@ -43,6 +43,7 @@ NO_MODEL_MISS = -6.0   # without a model: log-evidence for a section whose cue i
 CHANGE_IN_PARA = -1.0  # changing section inside a paragraph
 SKIP = -0.4            # per section of the guide skipped over
 BACK = -6.0            # going back to an earlier section of the guide
+NOT_CALLED_FOR = -1.5  # log-prior of a section the facts do not call for
 SHARED = 0.3           # a sentence gives a skipped section this much probability: it does that job too
 PREAMBLE_LINES = 3     # a greeting is looked for this many lines down (a date or subject line may come first)
 NOTE_LINES = 3         # parenthesised notes are looked for among the last lines
@@ -250,15 +251,29 @@ def _assign_body(doc: Doc, start: int, end: int) -> None:
         scores = model.score(doc.norm[span[0] : span[1]])
         doc.units.append((span, scores))
         probs.append(_masked(doc, scores, body, span, cues))
-    path = _viterbi(np.log(np.maximum(np.array(probs), 1e-9)), [p for _, p in units])
+    prior = _priors(doc, body)
+    path = _viterbi(np.log(np.maximum(np.array(probs), 1e-9)) + prior, [p for _, p in units])
     for (span, _), k in zip(units, path, strict=True):
         doc.sections.setdefault(body[k], []).append(span)
     if model is not None:  # cues alone give no confidence to report
-        _confidence(doc, body, units, probs, path)
+        _confidence(doc, body, units, probs, path, prior)
+
+
+def _priors(doc: Doc, body: list[str]) -> np.ndarray:
+    """Log-prior per section: one the facts say is not called for (a ``remedy`` when it was not the
+    company's fault, a ``referral`` when the relationship goes on) is less likely to be there."""
+    prior = np.zeros(len(body))
+    if doc.facts is None:
+        return prior
+    for k, sid in enumerate(body):
+        spec = next(s for s in doc.layout.sections if s.id == sid)
+        if spec.required_when and not doc.facts.is_set(spec.required_when):
+            prior[k] = NOT_CALLED_FOR
+    return prior
 
 
 def _confidence(doc: Doc, body: list[str], units: list[tuple[Span, int]], probs: list[list[float]],
-                path: list[int]) -> None:
+                path: list[int], prior: np.ndarray) -> None:
     """Each found section's confidence; for the others, the best evidence (a shared sentence may do the job)."""
     for k, sid in enumerate(body):
         mine = [probs[t][k] for t, j in enumerate(path) if j == k]
@@ -268,8 +283,8 @@ def _confidence(doc: Doc, body: list[str], units: list[tuple[Span, int]], probs:
         best_t = max(range(len(units)), key=lambda t: probs[t][k])
         best = probs[best_t][k]
         doc.evidence[sid] = best
-        if best >= SHARED:
-            doc.sections[sid] = [units[best_t][0]]  # that sentence does this job too
+        if best >= SHARED and prior[k] == 0:
+            doc.shared[sid] = units[best_t][0]  # that sentence does this job too
             doc.confidence[sid] = best
 
 

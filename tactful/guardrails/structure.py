@@ -37,7 +37,7 @@ def missing(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
         if spec.id in SIGNATURE_IDS or not required(doc, spec.id):
             continue
         fmt = {"section": spec.id, "purpose": spec.purpose}
-        if spec.id in doc.sections:
+        if doc.present(spec.id):
             confidence = doc.confidence.get(spec.id)
             if confidence is None or confidence >= rule.confirm:
                 continue
@@ -66,7 +66,7 @@ def _as_warning(violation: Violation) -> Violation:
 def order(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     """A section that appears after one the guide puts later."""
     rank = {sid: i for i, sid in enumerate(doc.layout.section_ids)}
-    present = sorted((doc.sections[sid][0][0], sid) for sid in doc.sections if sid in rank and sid != "cc")
+    present = sorted((doc.parts_of(sid)[0][0], sid) for sid in {*doc.sections, *doc.shared} if sid in rank and sid != "cc")
     out = []
     latest: str | None = None
     for _, sid in present:

@@ -38,7 +38,7 @@ CUE_WEIGHT = 0.5
 PACK_WEIGHT = 3.0     # the pack's own flag/pass examples: the reviewed, canonical cases (the tests run them)
 CONTEXT_WEIGHT = 0.6  # section sentences as counter-examples for a rule
 DEFAULT_THRESHOLD = 0.5
-MIN_THRESHOLD, MAX_THRESHOLD = 0.5, 0.9
+MIN_THRESHOLD, MAX_THRESHOLD = 0.6, 0.9
 TARGET_PRECISION = 0.9  # a learned rule fires where its cross-validated precision reaches this
 NOT_SECTION = ("greeting", "sign_off", "other")
 # For the apology detector, sentences taught for these sections are apologies, not counter-examples.
