@@ -33,8 +33,35 @@ def padded(letter: str, tokenizer: str) -> str:
     return "\n\n".join(head + out + tail)
 
 
+LOAD_ONE = """
+import time
+start = time.perf_counter()
+from tactful.catalog import Catalog
+imported = time.perf_counter()
+catalog = Catalog()
+lang = catalog.lang({lang!r})
+lang.meaning
+print(imported - start, time.perf_counter() - imported)
+"""
+
+
+def load_one(lang: str) -> tuple[float, float]:
+    """(import, load) seconds for a fresh process: import the package; load the catalog and one language."""
+    import subprocess
+    import sys
+
+    runs = [tuple(map(float, subprocess.run([sys.executable, "-c", LOAD_ONE.format(lang=lang)], check=True,
+                                            capture_output=True, text=True, cwd=ROOT).stdout.split()))
+            for _ in range(5)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
 def main() -> None:
     catalog = load()
+    print("catalog load for one language, fresh process, median of 5 (Python imports + catalog, pack and model):")
+    for lang in sorted(catalog.langs):
+        imported, loaded = load_one(lang)
+        print(f"  {lang}: {imported:.2f} s + {loaded:.2f} s")
     print(f"{'lang':<5}{'letters':>8}{'words':>7}{'median ms':>11}{'p95 ms':>8}{'letters/s':>11}")
     for lang in sorted(catalog.langs):
         files = sorted((ROOT / "tests" / "data" / "letters" / lang).glob("*.yaml"))

@@ -9,6 +9,7 @@ package opens these files.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -232,21 +233,50 @@ class Lang:
         return self.pack.messages.get(rule_id, default)
 
 
+class _LazyLangs(Mapping[str, "Lang"]):
+    """Languages by code, each compiled the first time it is looked up."""
+
+    def __init__(self, makers: dict[str, Callable[[], Lang]]) -> None:
+        self._makers = makers
+        self._built: dict[str, Lang] = {}
+
+    def __getitem__(self, code: str) -> Lang:
+        if code not in self._built:
+            self._built[code] = self._makers[code]()
+        return self._built[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._makers
+
+
 class Catalog:
-    """Every kind, rule and language, validated and compiled."""
+    """Every kind, rule and language, validated (each language compiled on first use)."""
 
     def __init__(self, root: Path = ROOT) -> None:
         self.root = root
         gr = root / "guardrails"
         self.kinds = {p.stem: yamldoc.load(p, KindSpec) for p in sorted((gr / "kinds").glob("*.yaml"))}
         self.rules = {p.stem: yamldoc.load(p, RuleSpec) for p in sorted((gr / "rules").glob("*.yaml"))}
-        self.langs: dict[str, Lang] = {}
+        self.packs: dict[str, LangPack] = {}
+        sources: dict[str, tuple[str, Any]] = {}
         for path in sorted((gr / "lang").glob("*.yaml")):
             data, node = yamldoc.parse(yamldoc.read_text(path), str(path))
             pack = yamldoc.validate(LangPack, data, node, str(path))
             self._cross_check(path, pack, node)
-            self.langs[path.stem] = Lang(path.stem, pack, self.rules, str(path), node,
-                                         model=gr / "model" / f"{path.stem}.npz")
+            self.packs[path.stem] = pack
+            sources[path.stem] = (str(path), node)
+        # Compiling a pack's patterns is most of the cost of loading it: done on first use of the language.
+        def maker(code: str) -> Callable[[], Lang]:
+            return lambda: Lang(code, self.packs[code], self.rules, sources[code][0], sources[code][1],
+                                model=gr / "model" / f"{code}.npz")
+
+        self.langs: Mapping[str, Lang] = _LazyLangs({code: maker(code) for code in self.packs})
 
     @cached_property
     def section_ids(self) -> frozenset[str]:

@@ -46,9 +46,9 @@ def _body(doc: Doc) -> tuple[int, int]:
 @check_kind("language")
 def language(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     """The whole letter, then each section long enough to judge, must read as the requested language."""
-    langs = doc.catalog.langs.values()
-    names = tuple(sorted({lang.pack.detector for lang in langs} | set(doc.lang.pack.rivals)))
-    by_detector = {lang.pack.detector: lang.pack.name for lang in langs}
+    packs = doc.catalog.packs.values()
+    names = tuple(sorted({pack.detector for pack in packs} | set(doc.lang.pack.rivals)))
+    by_detector = {pack.detector: pack.name for pack in packs}
     expected = doc.lang.pack.detector
     spans: list[tuple[str | None, tuple[int, int]]] = [(sid, span) for sid in doc.sections if (span := doc.span_of(sid))]
     spans = [(sid, sp) for sid, sp in spans if word_count(doc.text[sp[0] : sp[1]], doc.lang.tokenizer) >= rule.min_words]
