@@ -2,7 +2,8 @@
 
 Inputs, all reviewer-editable data:
 
-- ``guardrails/teach/<lang>.yaml``: labelled example sentences. ``sections.<kind>[.<stage>].<section>``
+- ``guardrails/teach/<lang>.yaml`` (and ``<lang>.<topic>.yaml``, more of the same): labelled example
+  sentences. ``sections.<kind>[.<stage>].<section>``
   lists sentences that do that section's job; ``greeting``, ``sign_off`` and ``other`` list lines
   that are no section; ``rules.<rule>.flag`` sentences commit the fault and ``rules.<rule>.pass``
   sentences look alike but do not. A sentence taught for one section is a "what it is not" example
@@ -85,9 +86,25 @@ def pairs_path(root: Path, lang: str) -> Path:
     return root / "guardrails" / "teach" / f"{lang}.pairs.yaml"
 
 
+def extra_paths(root: Path, lang: str) -> list[Path]:
+    """More teaching files for the language (``<lang>.<topic>.yaml``, e.g. ``en.bad_news.yaml``), pairs aside."""
+    return sorted(p for p in (root / "guardrails" / "teach").glob(f"{lang}.*.yaml") if p != pairs_path(root, lang))
+
+
 def load_teaching(root: Path, lang: str) -> Teaching:
-    """The language's teaching file, with its minimal pairs (if any) added to each rule's flag/pass lists."""
+    """The language's teaching files merged, with its minimal pairs (if any) added to each rule's flag/pass lists."""
     teaching = yamldoc.load(teach_path(root, lang), Teaching)
+    for extra in extra_paths(root, lang):
+        more = yamldoc.load(extra, Teaching)
+        for block, sections in more.sections.items():
+            for sid, sentences in sections.items():
+                teaching.sections.setdefault(block, {}).setdefault(sid, []).extend(sentences)
+        for label in NOT_SECTION:
+            getattr(teaching, label).extend(getattr(more, label))
+        for rule, examples in more.rules.items():
+            own = teaching.rules.setdefault(rule, RuleExamples())
+            own.flag += examples.flag
+            own.pass_ += examples.pass_
     path = pairs_path(root, lang)
     if path.exists():
         for rule, pairs in yamldoc.load(path, Pairs).pairs.items():
@@ -105,7 +122,8 @@ def inputs_sha256(root: Path, lang: str) -> str:
     """Hash of everything the model is built from: teaching data, pack, feature and build code."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for path in (teach_path(root, lang), pairs_path(root, lang), root / "guardrails" / "lang" / f"{lang}.yaml",
+    for path in (teach_path(root, lang), *extra_paths(root, lang), pairs_path(root, lang),
+                 root / "guardrails" / "lang" / f"{lang}.yaml",
                  here / "features.py", here / "teach.py"):
         digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
     return digest.hexdigest()
