@@ -47,7 +47,10 @@ def _body(doc: Doc) -> tuple[int, int]:
 def language(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     """The whole letter, then each section long enough to judge, must read as the requested language."""
     packs = doc.catalog.packs.values()
-    names = tuple(sorted({pack.detector for pack in packs} | set(doc.lang.pack.rivals)))
+    names = tuple(sorted({pack.detector for pack in packs}))
+    # the letter as a whole is also weighed against close languages without a pack (Catalan for Spanish);
+    # a section only against the packs' languages (each extra language costs time on every section)
+    whole_names = tuple(sorted({*names, *doc.lang.pack.rivals}))
     by_detector = {pack.detector: pack.name for pack in packs}
     expected = doc.lang.pack.detector
     spans: list[tuple[str | None, tuple[int, int]]] = [(sid, span) for sid in doc.sections if (span := doc.span_of(sid))]
@@ -57,7 +60,7 @@ def language(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     for section, span in spans:
         # Lingua's cost grows with the text; a section's first SAMPLE characters tell its language.
         text = doc.text[span[0] : span[1]][:SAMPLE]
-        found, confidence = detect(text, names)
+        found, confidence = detect(text, whole_names if section is None else names)
         if found and found != expected and confidence >= rule.min_confidence:
             message = doc.lang.message(rule_id, rule.message).format(
                 found=by_detector.get(found, found.title()), expected=doc.lang.pack.name)
