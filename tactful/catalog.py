@@ -108,7 +108,7 @@ class RuleSpec(_Data):
     message_unsure: str | None = None      # missing_section: weak evidence either way
     message_wrong_job: str | None = None   # missing_section: a structured section that does not do its job
     message_far: str | None = None         # too_long: past twice the budget
-    confirm: float = 0.3                   # missing_section: confidence under this is "could not confirm"
+    confirm: float = 0.2                   # missing_section: confidence under this is "could not confirm"
     weak: float = 0.15                     # missing_section: evidence under this is "absent"
     wrong_job: float = 0.05                # missing_section: a structured section this unlike its job is missing
     threshold: float | None = None         # learned rules: the probability that fires the rule (default: the model's

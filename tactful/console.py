@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from .catalog import load
 from .guardrails import Verdict
 
 MARK = {True: "✓", False: "✗"}
-UNSURE = 0.3  # a section found with less confidence is marked "?" (missing_section says it could not confirm it)
+
 
 
 def excerpt(text: str, span: tuple[int, int] | None, width: int = 70) -> str:
@@ -25,9 +26,10 @@ def render_verdict(verdict: Verdict, name: str) -> str:
     lines = [f"{name}: {head} ({verdict.kind}{stage}, {verdict.lang}) - {errors} error(s), {warnings} warning(s)"]
     lines.append("  sections (where each was found, and how sure the checker is):")
     width = max((len(s.id) for s in verdict.sections), default=0)
+    unsure = load().rules["missing_section"].confirm  # under it, missing_section "could not confirm" the section
     for s in verdict.sections:
         sure = "" if s.confidence is None or not s.present else f"{s.confidence:.2f}"
-        mark = MARK[s.present] if not (s.present and s.confidence is not None and s.confidence < UNSURE) else "?"
+        mark = MARK[s.present] if not (s.present and s.confidence is not None and s.confidence < unsure) else "?"
         where = excerpt(verdict.text, s.parts[0], 50) if s.parts else ("not found" if not s.present else "")
         lines.append(f"    {mark} {s.id:<{width}}  {sure:>4}  {where}")
     for v in verdict.violations:

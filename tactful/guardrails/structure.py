@@ -9,6 +9,8 @@ from .doc import Doc
 from .registry import check_kind
 from .verdict import Violation
 
+SHARED_ORDER = 0.5
+
 
 def required(doc: Doc, section_id: str) -> bool | None:
     """Whether the kind requires the section for these facts (None: cannot tell without facts)."""
@@ -66,7 +68,9 @@ def _as_warning(violation: Violation) -> Violation:
 def order(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     """A section that appears after one the guide puts later."""
     rank = {sid: i for i, sid in enumerate(doc.layout.section_ids)}
-    present = sorted((doc.parts_of(sid)[0][0], sid) for sid in {*doc.sections, *doc.shared} if sid in rank and sid != "cc")
+    # a section found only inside another section's sentence counts when the evidence for it is clear
+    shared = {sid for sid in doc.shared if doc.confidence.get(sid, 0.0) >= SHARED_ORDER}
+    present = sorted((doc.parts_of(sid)[0][0], sid) for sid in {*doc.sections, *shared} if sid in rank and sid != "cc")
     out = []
     latest: str | None = None
     for _, sid in present:

@@ -9,9 +9,7 @@ import streamlit as st
 from ..config import Settings
 from ..highlight import highlighted
 from ..prompts import versions
-from .state import page_state
-
-UNSURE = 0.3  # a section found with less confidence is shown as "unsure"
+from .state import catalog, page_state
 
 
 def verdict(report: dict[str, Any], text: str, *, provider: str = "", model: str = "") -> None:
@@ -67,12 +65,13 @@ def settings_panel() -> Settings:
 def section_map_rows(report: dict[str, Any], text: str) -> list[dict[str, str]]:
     """One row per section of the kind: found or not, how sure the checker is, and where it starts."""
     rows = []
+    unsure = catalog().rules["missing_section"].confirm  # under it, missing_section "could not confirm" it
     for s in report.get("sections", []):
         parts = s.get("parts") or ([s["span"]] if s.get("span") else [])
         start = " ".join(text[parts[0][0] : parts[0][1]].split()) if parts else ""
         sure = s.get("confidence")
         found = "yes" if s["present"] else "no"
-        if s["present"] and sure is not None and sure < UNSURE:
+        if s["present"] and sure is not None and sure < unsure:
             found = "unsure"
         rows.append({"section": s["id"], "found": found,
                      "confidence": f"{sure:.0%}" if s["present"] and sure is not None else "",
