@@ -28,13 +28,26 @@ from .features import PRIOR, bigrams, clean, token_features, tokens
 FORMAT = 1
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class Scores:
-    """One sentence's section probabilities (per layout: ``bad_news``, ``complaint_reply.resolution``, ...)
-    and learned-rule probabilities."""
+    """One sentence's section scores (a softmax per layout: ``bad_news``, ``complaint_reply.resolution``,
+    ...; computed when asked for) and learned-rule probabilities."""
 
-    sections: dict[str, dict[str, float]]
+    logits: np.ndarray
     rules: dict[str, float]
+    model: MeaningModel
+    _probs: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def sections(self, layout: str) -> dict[str, float]:
+        """Section probabilities within ``layout`` (empty when the model has no such layout)."""
+        if layout not in self._probs:
+            bounds = self.model.layouts.get(layout)
+            if bounds is None:
+                return {}
+            start, end = bounds
+            part = np.exp(self.logits[start:end] - self.logits[start:end].max())
+            self._probs[layout] = dict(zip(self.model.names[start:end], (part / part.sum()).tolist(), strict=True))
+        return self._probs[layout]
 
 
 @dataclass(eq=False)
@@ -81,7 +94,7 @@ class MeaningModel:
         return rows
 
     def score(self, text: str) -> Scores:
-        """Section probabilities (softmax over every class) and rule probabilities for one sentence."""
+        """Section scores and rule probabilities for one sentence (cached by the sentence's text)."""
         cached = self._cache.get(text)
         if cached is not None:
             return cached
@@ -94,13 +107,8 @@ class MeaningModel:
             rul = weights @ self.w_rule[rows] + self.b_rule if self.rules else np.zeros(0)
         else:
             sec, rul = self.b_sec.astype(np.float64), self.b_rule.astype(np.float64)
-        sections: dict[str, dict[str, float]] = {}
-        for layout, (start, end) in self.layouts.items():
-            part = np.exp(sec[start:end] - sec[start:end].max())
-            part = part / part.sum()
-            sections[layout] = dict(zip(self.names[start:end], part.tolist(), strict=True))
         prob = 1.0 / (1.0 + np.exp(-rul))
-        scores = Scores(sections=sections, rules=dict(zip(self.rules, prob.tolist(), strict=True)))
+        scores = Scores(logits=sec, rules=dict(zip(self.rules, prob.tolist(), strict=True)), model=self)
         if len(self._cache) > 20000:
             self._cache.clear()
         self._cache[text] = scores

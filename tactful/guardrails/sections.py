@@ -205,7 +205,7 @@ def _masked(doc: Doc, scores: Scores, body: list[str], span: Span,
     """Probabilities over the layout's body sections only, with cue phrases as extra evidence."""
     cues = cues if cues is not None else _cue_starts(doc, body)
     logits = []
-    probs = scores.sections.get(doc.layout_key, {})
+    probs = scores.sections(doc.layout_key)
     for sid in body:
         p = probs.get(sid, 0.0)
         logits.append(math.log(max(p, 1e-9)) + (CUE_BONUS if _any_within(cues[sid], span) else 0.0))
