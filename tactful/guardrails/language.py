@@ -18,6 +18,7 @@ from .registry import check_kind
 from .verdict import Violation
 
 SAMPLE = 240
+KNOWN_ENOUGH = 0.5  # a section with this share of words its language's model knows is in that language
 
 
 @lru_cache(maxsize=8)
@@ -57,9 +58,13 @@ def language(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     spans = [(sid, sp) for sid, sp in spans if word_count(doc.text[sp[0] : sp[1]], doc.lang.tokenizer) >= rule.min_words]
     # the letter as a whole first: a letter in another language is one problem, not one per section
     spans.insert(0, (None, _body(doc)))
+    model = doc.lang.meaning if doc.lang.tokenizer != "thai" else None  # a Thai run is one "word" to it
     for section, span in spans:
         # Lingua's cost grows with the text; a section's first SAMPLE characters tell its language.
         text = doc.text[span[0] : span[1]][:SAMPLE]
+        known = model.known_share(text) if model is not None and section is not None else None
+        if known is not None and known >= KNOWN_ENOUGH:
+            continue  # most of its words are words the language's model was taught: no need to ask Lingua
         found, confidence = detect(text, whole_names if section is None else names)
         if found and found != expected and confidence >= rule.min_confidence:
             message = doc.lang.message(rule_id, rule.message).format(
