@@ -174,8 +174,10 @@ class Lang:
         entries = [(p, f"cue:{sid}") for sid, cues in pack.sections.items() for p in cues]
         self.greeting = alternation([r"^\s*" + phrase_pattern(p, tk) for p in pack.greetings])
         self.sign_off = alternation([r"^\s*" + phrase_pattern(p, tk) + r"\s*[,.!]?\s*$" for p in pack.sign_offs])
-        # "cc: Siti", "cc Siti", "s.k. Siti": the marker, then a colon or a space, at a line start
-        self.cc = alternation([r"^\s*" + re.escape(nfc(p)) + rf"(?![{WORD_CLASS}])\s*:?" for p in pack.cc_markers])
+        # "cc: Siti", "cc Siti", "s.k. Siti": the marker, then a colon or a space, at a line start;
+        # "c.c." also as "c. c.": a space may follow each dot
+        self.cc = alternation([r"^\s*" + re.escape(nfc(p)).replace(r"\.", r"\.\s*") + rf"(?![{WORD_CLASS}])\s*:?"
+                               for p in pack.cc_markers])
         self.not_names = frozenset(nfc(w).casefold() for w in pack.not_names)
         self.titles = frozenset(nfc(w).casefold().rstrip(".") for w in pack.titles)
         self.regexes: dict[str, list[re.Pattern[str]]] = {}
