@@ -82,13 +82,15 @@ def teach_path(root: Path, lang: str) -> Path:
     return root / "guardrails" / "teach" / f"{lang}.yaml"
 
 
-def pairs_path(root: Path, lang: str) -> Path:
-    return root / "guardrails" / "teach" / f"{lang}.pairs.yaml"
+def pairs_paths(root: Path, lang: str) -> list[Path]:
+    """The language's minimal-pair files: ``<lang>.pairs.yaml`` and ``<lang>.pairs-<topic>.yaml``."""
+    return sorted((root / "guardrails" / "teach").glob(f"{lang}.pairs*.yaml"))
 
 
 def extra_paths(root: Path, lang: str) -> list[Path]:
     """More teaching files for the language (``<lang>.<topic>.yaml``, e.g. ``en.bad_news.yaml``), pairs aside."""
-    return sorted(p for p in (root / "guardrails" / "teach").glob(f"{lang}.*.yaml") if p != pairs_path(root, lang))
+    pairs = set(pairs_paths(root, lang))
+    return sorted(p for p in (root / "guardrails" / "teach").glob(f"{lang}.*.yaml") if p not in pairs)
 
 
 def load_teaching(root: Path, lang: str) -> Teaching:
@@ -105,8 +107,7 @@ def load_teaching(root: Path, lang: str) -> Teaching:
             own = teaching.rules.setdefault(rule, RuleExamples())
             own.flag += examples.flag
             own.pass_ += examples.pass_
-    path = pairs_path(root, lang)
-    if path.exists():
+    for path in pairs_paths(root, lang):
         for rule, pairs in yamldoc.load(path, Pairs).pairs.items():
             own = teaching.rules.setdefault(rule, RuleExamples())
             own.flag += [p.flag for p in pairs]
@@ -122,7 +123,7 @@ def inputs_sha256(root: Path, lang: str) -> str:
     """Hash of everything the model is built from: teaching data, pack, feature and build code."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for path in (teach_path(root, lang), *extra_paths(root, lang), pairs_path(root, lang),
+    for path in (teach_path(root, lang), *extra_paths(root, lang), *pairs_paths(root, lang),
                  root / "guardrails" / "lang" / f"{lang}.yaml",
                  here / "features.py", here / "teach.py"):
         digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
