@@ -24,7 +24,9 @@ def verdict(report: dict[str, Any], text: str, *, provider: str = "", model: str
         excerpt = text[v["span"][0] : v["span"][1]] if v.get("span") else ""
         where = f" in `{v['section']}`" if v.get("section") else ""
         quote = f" — “{excerpt[:120]}”" if excerpt and v["rule"] not in {"too_long", "wrong_language"} else ""
-        icon = "🛑" if v["severity"] == "error" else ("❔" if v.get("unsure") else "⚠️")
+        # Streamlit's Material icons: they render without an emoji font (Debian's Chromium has none)
+        icon = (":material/error:" if v["severity"] == "error"
+                else ":material/help:" if v.get("unsure") else ":material/warning:")
         st.markdown(f"{icon} **{v['rule']}**{where}: {v['message']}{quote}")
     rows = section_map_rows(report, text)
     mark = {"yes": "✓", "no": "✗", "unsure": "?"}
