@@ -112,7 +112,7 @@ class RuleSpec(_Data):
     weak: float = 0.15                     # missing_section: evidence under this is "absent"
     wrong_job: float = 0.05                # missing_section: a structured section this unlike its job is missing
     threshold: float | None = None         # learned rules: the probability that fires the rule (default: the model's
-                                           #   own, where its cross-validated precision reaches 85 %)
+                                           #   own, where its cross-validated precision reaches 90 %)
     learned_sections: list[str] | None = None  # learned rules: the sections the model reads (None: all)
     unsure_at: float = 0.6                 # learned rules: from this probability up to the threshold, a warning
     min_chars: int = 30                    # learned rules: shorter sentences are judged by the phrase lists only

@@ -180,7 +180,7 @@ class PhraseIndex:
         else:
             starts = [(m.start(), m.group()) for m in _SCAN_START.finditer(low)]
         by_key, by_word = self.by_key, self.by_word
-        edges = thai_boundaries(text) if self.tokenizer == "thai" else None
+        edges = ThaiEdges(text) if self.tokenizer == "thai" else None
         for i, word in starts:
             candidates = by_key.get(low[i : i + 2])
             if by_word and word in by_word:
@@ -233,11 +233,6 @@ def _dictionary_split(token: str, k: int) -> bool:
 
     words = thai_words()
     return all(all(t in words for t in _thai_tokens(half)) for half in (token[:k], token[k:]))
-
-
-def thai_boundaries(text: str) -> ThaiEdges:
-    """The word boundaries of ``text`` (see ``ThaiEdges``)."""
-    return ThaiEdges(text)
 
 
 @lru_cache(maxsize=4096)

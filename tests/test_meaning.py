@@ -18,7 +18,7 @@ from tactful.guardrails import check
 from tactful.guardrails.meaning import read
 from tactful.guardrails.teach import build, inputs_sha256, model_path, teaching_languages
 from tactful.letter import Facts, Letter
-from tactful.text import thai_boundaries
+from tactful.text import ThaiEdges
 
 PRINT_SHOP = Facts.model_validate({
     "company": "Fernwood Print Studio", "sender": {"name": "Dana Ortiz", "title": "Owner"},
@@ -166,7 +166,7 @@ def test_apologies_are_counted_by_meaning() -> None:
 
 def test_thai_phrases_match_on_word_boundaries() -> None:
     text = "ขอโทรศัพท์หาคุณพรุ่งนี้ได้ไหมคะ"
-    edges = thai_boundaries(text)
+    edges = ThaiEdges(text)
     assert 0 in edges and text.index("โทรศัพท์") in edges
     assert text.index("โทรศัพท์") + 2 not in edges  # "โท" is not a word inside โทรศัพท์
 

@@ -39,7 +39,6 @@ class Doc:
     evidence: dict[str, float] = field(default_factory=dict)
     # the body's sentences with their meaning scores (empty when the language has no model)
     units: list[tuple[Span, Scores]] = field(default_factory=list)
-    _longest: int = 0
 
     def __post_init__(self) -> None:
         self.norm = normalise(self.text)
@@ -76,9 +75,9 @@ class Doc:
 
     def section_at(self, pos: int) -> str | None:
         """The section containing character ``pos``."""
-        starts, owners = self._part_index
+        starts, owners, longest = self._part_index
         i = bisect_right(starts, pos) - 1
-        while i >= 0 and starts[i] + self._longest > pos:
+        while i >= 0 and starts[i] + longest > pos:
             start, end, section_id = owners[i]
             if start <= pos < end:
                 return section_id
@@ -86,11 +85,10 @@ class Doc:
         return None
 
     @cached_property
-    def _part_index(self) -> tuple[list[int], list[tuple[int, int, str]]]:
-        """Every section part sorted by start (the sections are final once the checks run)."""
+    def _part_index(self) -> tuple[list[int], list[tuple[int, int, str]], int]:
+        """Every section part sorted by start, and the longest part's length (sections are final by then)."""
         owners = sorted((s, e, sid) for sid, parts in self.sections.items() for s, e in parts)
-        self._longest = max((e - s for s, e, _ in owners), default=0)
-        return [s for s, _, _ in owners], owners
+        return [s for s, _, _ in owners], owners, max((e - s for s, e, _ in owners), default=0)
 
     def violation(self, rule_id: str, rule: RuleSpec, message: str, span: Span | None,
                   section: str | None = None) -> Violation:

@@ -32,7 +32,9 @@ NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*(?![\d])")  # "RM150": the numbe
 # Capitalised words on one line ("RM150": "RM" is a currency, not a name).
 _CAP = "A-ZÀ-ÖØ-Þ"
 _LOW = "a-zß-öø-ÿA-ZÀ-ÖØ-Þ"
-NAME = re.compile(rf"(?<![\w'])[{_CAP}][{_LOW}'-]*[{_LOW}](?![\d'-])(?:[ \t]+(?:(?:de|del|la|van|von|bin|binti|da|di)[ \t]+)?"
+# Lower-case particles inside a name ("Ana de la Cruz", "Siti binti Ahmad"); a word of the name, not a detail.
+_CONNECTORS = frozenset({"de", "del", "la", "van", "von", "bin", "binti", "da", "di"})
+NAME = re.compile(rf"(?<![\w'])[{_CAP}][{_LOW}'-]*[{_LOW}](?![\d'-])(?:[ \t]+(?:(?:{'|'.join(sorted(_CONNECTORS))})[ \t]+)?"
                   rf"[{_CAP}][{_LOW}'-]*[{_LOW}](?![\d'-]))*")
 WORD_BEFORE_DOT = re.compile(r"(\w+)\.\s*$")  # "Mr. Smith": a title's dot is not a sentence end
 AFTER_SENTENCE_END = re.compile(r"[.!?।:;\n\"“(]\s*$")
@@ -219,8 +221,6 @@ def _names(text: str, lang: Lang) -> Iterator[Detail]:
                 continue
         yield Detail("name", " ".join(w.casefold().removesuffix("'s") for w in words), (start, m.end()))
 
-
-_CONNECTORS = frozenset({"de", "del", "la", "van", "von", "bin", "binti", "da", "di"})
 
 
 def date_keys(detail: Detail) -> list[str]:

@@ -13,7 +13,6 @@ is dropped ("our driver left it in the rain, and that was our failure" owns the 
 from __future__ import annotations
 
 from ..catalog import RuleSpec
-from ..text import Tokenizer
 from .doc import Doc
 from .registry import check_kind
 from .verdict import Span, Violation
@@ -44,7 +43,7 @@ def _threshold(doc: Doc, rule_id: str, rule: RuleSpec) -> float:
     return model.thresholds.get(rule_id, 0.5) if model is not None else 1.01
 
 
-def _excerpt(text: str, tokenizer: Tokenizer) -> str:
+def _excerpt(text: str) -> str:
     piece = " ".join(text.split())
     return piece if len(piece) <= EXCERPT else piece[: EXCERPT - 1] + "…"
 
@@ -71,12 +70,13 @@ def phrases(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     """
     backed = _facts_text(doc) if rule.unless_in_facts else ""
     learned = _learned(doc, rule_id, rule)
+    judged = [u for u in learned if u[0][1] - u[0][0] >= rule.min_chars]  # long enough for the model
     out = []
     for start, end in doc.matches(f"rule:{rule_id}", doc.lang.regexes.get(rule_id, [])):
         found = doc.text[start:end]
         if backed and doc.norm[start:end].casefold() in backed:
             continue
-        prob = _inside((start, end), [u for u in learned if u[0][1] - u[0][0] >= rule.min_chars])
+        prob = _inside((start, end), judged)
         if prob is not None and prob < rule.veto:
             continue  # a look-alike: the model is sure this (long enough) sentence does not commit the fault
         message = doc.lang.message(rule_id, rule.message).format(match=found.strip())
@@ -85,18 +85,16 @@ def phrases(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     threshold = _threshold(doc, rule_id, rule)
     # an unsure band only for blocking rules: a warning rule's warning is already "check this"
     unsure_at = min(rule.unsure_at, threshold) if rule.severity == "error" else threshold
-    for span, prob in learned:
-        if (span[1] - span[0] < rule.min_chars or prob < unsure_at or any(span[0] <= s < span[1] for s, _ in hit)
-                or _in_facts(doc, span, backed)):
+    for span, prob in judged:
+        if prob < unsure_at or any(span[0] <= s < span[1] for s, _ in hit) or _in_facts(doc, span, backed):
             continue
-        found = _excerpt(doc.text[span[0] : span[1]], doc.lang.tokenizer)
+        found = _excerpt(doc.text[span[0] : span[1]])
         if prob >= threshold:
             message = doc.lang.message(rule_id, rule.message).format(match=found)
             out.append(doc.violation(rule_id, rule, message, span))
         else:  # the evidence is real but not conclusive: say so, and let the writer judge
             message = (rule.message_unsure or rule.message).format(match=found)
-            out.append(doc.violation(rule_id, rule, message, span).model_copy(update={"severity": "warning",
-                                                                                       "unsure": True}))
+            out.append(doc.violation(rule_id, rule, message, span).as_unsure())
     return sorted(out, key=lambda v: v.span or (0, 0))
 
 
@@ -139,6 +137,6 @@ def artifact(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     out = phrases(doc, rule_id, rule)
     for span in doc.notes:
         if not any(v.span and v.span[0] < span[1] and span[0] < v.span[1] for v in out):
-            found = _excerpt(doc.text[span[0] : span[1]], doc.lang.tokenizer)
+            found = _excerpt(doc.text[span[0] : span[1]])
             out.append(doc.violation(rule_id, rule, doc.lang.message(rule_id, rule.message).format(match=found), span))
     return sorted(out, key=lambda v: v.span or (0, 0))

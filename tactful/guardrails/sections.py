@@ -64,16 +64,19 @@ def from_letter(doc: Doc, letter: Letter) -> None:
     body = _body_ids(doc)
     if model is None or doc.layout_key not in model.layouts:
         return
+    cues = _cue_starts(doc, body)
     for sid, parts in doc.sections.items():
         if sid not in body:
             continue
-        units = sentences(doc.norm, parts[0][0], parts[0][1], doc.lang.tokenizer)
-        probs = [_masked(doc, model.score(doc.norm[a:b]), body, (a, b)) for a, b in units]
-        doc.units += [(u, model.score(doc.norm[u[0]:u[1]])) for u in units]
-        doc.confidence[sid] = max((p[body.index(sid)] for p in probs), default=0.0)
-        for other in body:
-            if other != sid:
-                best = max((p[body.index(other)] for p in probs), default=0.0)
+        scored = [(u, model.score(doc.norm[u[0] : u[1]]))
+                  for u in sentences(doc.norm, parts[0][0], parts[0][1], doc.lang.tokenizer)]
+        doc.units += scored
+        probs = [_masked(doc, scores, body, span, cues) for span, scores in scored]
+        for k, other in enumerate(body):
+            best = max((p[k] for p in probs), default=0.0)
+            if other == sid:
+                doc.confidence[sid] = best
+            else:
                 doc.evidence[other] = max(doc.evidence.get(other, 0.0), best)
 
 
@@ -200,19 +203,18 @@ def _cue_starts(doc: Doc, body: list[str]) -> dict[str, list[int]]:
     return {sid: [s for s, _ in doc.hits.get(f"cue:{sid}", [])] for sid in body}
 
 
-def _masked(doc: Doc, scores: Scores, body: list[str], span: Span,
-            cues: dict[str, list[int]] | None = None) -> list[float]:
-    """Probabilities over the layout's body sections only, with cue phrases as extra evidence."""
-    cues = cues if cues is not None else _cue_starts(doc, body)
-    logits = []
-    probs = scores.sections(doc.layout_key)
-    for sid in body:
-        p = probs.get(sid, 0.0)
-        logits.append(math.log(max(p, 1e-9)) + (CUE_BONUS if _any_within(cues[sid], span) else 0.0))
+def _softmax(logits: list[float]) -> list[float]:
     top = max(logits)
     exp = [math.exp(v - top) for v in logits]
     total = sum(exp)
     return [v / total for v in exp]
+
+
+def _masked(doc: Doc, scores: Scores, body: list[str], span: Span, cues: dict[str, list[int]]) -> list[float]:
+    """Probabilities over the layout's body sections only, with cue phrases as extra evidence."""
+    probs = scores.sections(doc.layout_key)
+    return _softmax([math.log(max(probs.get(sid, 0.0), 1e-9)) + (CUE_BONUS if _any_within(cues[sid], span) else 0.0)
+                     for sid in body])
 
 
 def _units(doc: Doc, start: int, end: int) -> list[tuple[Span, int]]:
@@ -228,10 +230,7 @@ def _units(doc: Doc, start: int, end: int) -> list[tuple[Span, int]]:
 
 def _cue_only(cues: dict[str, list[int]], body: list[str], span: Span) -> list[float]:
     """Without a meaning model: a section's cue phrase is the only evidence."""
-    raw = [0.0 if _any_within(cues[sid], span) else NO_MODEL_MISS for sid in body]
-    top = max(raw)
-    exp = [math.exp(v - top) for v in raw]
-    return [v / sum(exp) for v in exp]
+    return _softmax([0.0 if _any_within(cues[sid], span) else NO_MODEL_MISS for sid in body])
 
 
 def _assign_body(doc: Doc, start: int, end: int) -> None:

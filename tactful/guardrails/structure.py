@@ -48,20 +48,15 @@ def missing(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
                 message = (rule.message_wrong_job or rule.message).format(**fmt)
                 out.append(doc.violation(rule_id, rule, message, span, section=spec.id))
             else:
-                message = (rule.message_unsure or rule.message).format(**fmt)
-                out.append(_as_warning(doc.violation(rule_id, rule, message, span, section=spec.id)))
+                unsure = (rule.message_unsure or rule.message).format(**fmt)
+                out.append(doc.violation(rule_id, rule, unsure, span, section=spec.id).as_unsure())
             continue
-        message = doc.lang.message(rule_id, rule.message).format(**fmt)
-        violation = doc.violation(rule_id, rule, message, None, section=spec.id)
+        violation = doc.violation(rule_id, rule, doc.lang.message(rule_id, rule.message).format(**fmt), None,
+                                  section=spec.id)
         if doc.evidence.get(spec.id, 0.0) >= rule.weak and not doc.structured:
-            violation = _as_warning(violation.model_copy(update={
-                "message": (rule.message_unsure or rule.message).format(**fmt)}))
+            violation = violation.as_unsure((rule.message_unsure or rule.message).format(**fmt))
         out.append(violation)
     return out
-
-
-def _as_warning(violation: Violation) -> Violation:
-    return violation.model_copy(update={"severity": "warning", "unsure": True})
 
 
 @check_kind("order")

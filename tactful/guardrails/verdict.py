@@ -21,6 +21,13 @@ class Violation(BaseModel):
     fact: str | None = None  # the case fact the faulty text was quoted from: rephrase it there
     unsure: bool = False     # the checker's evidence is real but not conclusive ("this may ...")
 
+    def as_unsure(self, message: str | None = None) -> Violation:
+        """This violation as a non-blocking "could not confirm" / "this may ..." warning."""
+        update: dict[str, object] = {"severity": "warning", "unsure": True}
+        if message is not None:
+            update["message"] = message
+        return self.model_copy(update=update)
+
 
 class SectionHit(BaseModel):
     """Whether a section of the kind was found, where (each part), and how sure the checker is (0 to 1)."""
