@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,5 +52,27 @@ class Settings(BaseSettings):
 
     @property
     def endpoint(self) -> str:
-        """The base URL the model client talks to, for messages."""
-        return self.base_url or "https://api.openai.com/v1"
+        """The base URL the model client talks to, for messages: its credentials masked."""
+        return mask_url(self.base_url or "https://api.openai.com/v1")
+
+    def url_secrets(self) -> list[str]:
+        """Credentials written into the base URL (a user's password, query values), to scrub from text."""
+        if not self.base_url:
+            return []
+        parts = urlsplit(self.base_url)
+        found = [parts.password or "", parts.username or ""] if parts.password or parts.username else []
+        found += [value for _, value in parse_qsl(parts.query, keep_blank_values=False)]
+        return [s for s in found if len(s) >= 3]
+
+
+def mask_url(url: str) -> str:
+    """``url`` with any user, password and query values replaced by ``***`` (safe for messages and reports)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(an invalid URL)"
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = "&".join(f"{name}=***" for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))

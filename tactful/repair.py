@@ -11,6 +11,7 @@ returned as failing with its report, never as passing, and every attempt is in t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,8 +169,15 @@ async def guarded_draft_async(drafter: AsyncDrafter, request: DraftRequest, *, m
     step = next(loop)
     while True:
         reply = await (drafter.draft(request) if step is None else drafter.repair(request, *step))
-        try:
-            step = loop.send(reply)
-        except StopIteration as done:
-            result: DraftResult = done.value
+        # The check runs on a worker thread: one long letter cannot stall the other cells.
+        step, result = await asyncio.to_thread(_advance, loop, reply)
+        if result is not None:
             return result
+
+
+def _advance(loop: Generator[Step, Reply, DraftResult], reply: Reply) -> tuple[Step, DraftResult | None]:
+    """The loop's next step for ``reply``, or its result (StopIteration cannot cross a thread's future)."""
+    try:
+        return loop.send(reply), None
+    except StopIteration as done:
+        return None, done.value

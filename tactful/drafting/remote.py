@@ -1,32 +1,39 @@
 """Any OpenAI-compatible server (OpenAI, Ollama, vLLM, llama.cpp): structured output, retries, errors.
 
-This is the only module that imports ``openai``. It owns:
+This is the only module (with ``transport``, which reads one reply) that imports ``openai``.
+One implementation, async at its core; the sync ``draft``/``repair`` (the CLI and the app) run
+it on an event loop of their own, the eval runner awaits it. It owns:
 
 - **Structured output**: a JSON schema built from the kind's section IDs is sent as
   ``response_format={"type": "json_schema", ...}``; a server that rejects it gets
   ``json_object`` with the schema described in the prompt instead (remembered per drafter).
 - **One retry policy** (tenacity; the SDK's own retries are off with ``max_retries=0``):
-  429 honouring Retry-After, 5xx, timeouts, dropped connections and malformed or truncated
-  JSON are retried with exponential backoff and jitter, bounded in attempts and total time.
-  401/403, 404 and 400 are not retried; they become one clear message.
+  429 honouring Retry-After, 5xx, timeouts, dropped connections, replies that are not chat
+  completions, runaway replies and malformed or truncated JSON are retried with exponential
+  backoff and jitter, bounded in attempts and in total time. 401/403, 404 and 400 are not
+  retried; they become one clear message.
+- **Deadlines**: each attempt is bounded end to end by ``TACTFUL_TIMEOUT_S`` (``transport``);
+  no attempt starts after ``TACTFUL_MAX_RETRY_WAIT_S``, and none runs past it.
 - **Streaming**: deltas go to ``on_delta`` as they arrive; ``on_delta(None)`` means "discard
   what you have, a retry starts". The text is only a letter once parsed and checked.
 
-The API key never appears in a message: errors are built from the endpoint, model and status.
+The API key lives only in the drafter's own client; it never appears in a message, and no
+process-wide cache holds it. Errors are built from the endpoint (its credentials masked),
+model and status.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
+import threading
 import time
-from collections.abc import Callable
-from functools import lru_cache
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import openai
-from openai import OpenAI
-from openai.types.chat import ChatCompletion
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_exponential_jitter
 
 from ..config import Settings
@@ -36,12 +43,16 @@ from ..letter import Letter
 from ..prompts import cached_version, render, render_repair
 from . import DraftRequest, OnDelta, Reply, Usage
 from .schema import MalformedReply, draft_schema, parse_reply
+from .transport import AttemptTimedOut, NotACompletion, RunawayReply, new_client, send
 
-TRANSIENT = (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError)
+T = TypeVar("T")
+
+TRANSIENT = (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError,
+             MalformedReply, AttemptTimedOut)
 
 
 def _is_transient(err: BaseException) -> bool:
-    if isinstance(err, (*TRANSIENT, MalformedReply)):
+    if isinstance(err, TRANSIENT):
         return True
     # A connection dropped mid-stream surfaces as the HTTP library's own error.
     return type(err).__module__.split(".")[0] in {"httpx", "httpx2", "httpcore", "httpcore2"}
@@ -87,23 +98,33 @@ def _params(request: DraftRequest) -> dict[str, Any]:
     return {**version.params.model_dump(), "prompt_digest": version.digest, "repeat": request.repeat}
 
 
-def _from_completion(completion: Any) -> tuple[str, Usage]:
-    choice = completion.choices[0]
-    text = choice.message.content or ""
-    if choice.finish_reason == "length":
-        raise MalformedReply("the reply was cut off (max_tokens reached)", text)
-    u = completion.usage
-    return text, Usage(u.prompt_tokens, u.completion_tokens) if u else Usage()
+def run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to the end from sync code (the CLI, the app's script thread).
 
+    On a thread that already runs an event loop, it runs on a worker thread's own loop.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    box: dict[str, Any] = {}
 
-@lru_cache(maxsize=8)
-def _client(secret: str, base_url: str | None, timeout: float) -> OpenAI:
-    """One client (and connection pool) per endpoint, shared by drafts and eval workers; it is thread-safe."""
-    return OpenAI(api_key=secret or "not-needed", base_url=base_url, timeout=timeout, max_retries=0)
+    def work() -> None:
+        try:
+            box["value"] = asyncio.run(make())
+        except BaseException as err:  # noqa: BLE001  (handed back to the caller's thread)
+            box["error"] = err
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
 
 
 class RemoteDrafter:
-    """Drafts through an OpenAI-compatible Chat Completions endpoint."""
+    """Drafts through an OpenAI-compatible Chat Completions endpoint (sync interface: CLI, app)."""
 
     provider = "openai"
 
@@ -113,18 +134,51 @@ class RemoteDrafter:
         self.model = settings.model
         self.endpoint = settings.endpoint
         self._secret = settings.api_key.get_secret_value() if settings.api_key else ""
-        self.client = _client(self._secret, settings.base_url, settings.timeout_s)
+        self._aclient: openai.AsyncOpenAI | None = None
+        self._aclient_loop: asyncio.AbstractEventLoop | None = None
         self.json_schema_ok = True
         self._backoff = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
 
     def draft(self, request: DraftRequest, on_delta: OnDelta | None = None) -> Reply:
         """A first draft."""
-        return self._complete(draft_messages(request), request, on_delta)
+        return self._sync(lambda: self.adraft(request, on_delta))
 
     def repair(self, request: DraftRequest, letter: Letter, violations: list[Violation],
                failing: list[str]) -> Reply:
         """A rewrite asked for ``failing`` sections (the caller pins the others)."""
-        return self._complete(repair_messages(request, letter, violations, failing), request, None)
+        return self._sync(lambda: self.arepair(request, letter, violations, failing))
+
+    async def adraft(self, request: DraftRequest, on_delta: OnDelta | None = None) -> Reply:
+        """A first draft, awaited."""
+        return await self._complete(draft_messages(request), request, on_delta)
+
+    async def arepair(self, request: DraftRequest, letter: Letter, violations: list[Violation],
+                      failing: list[str]) -> Reply:
+        """A rewrite of ``failing`` sections, awaited."""
+        return await self._complete(repair_messages(request, letter, violations, failing), request, None)
+
+    async def aclose(self) -> None:
+        """Close the connection pool (the next call opens a new one)."""
+        client, self._aclient, self._aclient_loop = self._aclient, None, None
+        if client is not None:
+            await client.close()
+
+    def _sync(self, make: Callable[[], Awaitable[T]]) -> T:
+        async def once() -> T:
+            try:
+                return await make()
+            finally:
+                await self.aclose()  # the pool belongs to this call's event loop
+
+        return run_sync(once)
+
+    def _client(self) -> openai.AsyncOpenAI:
+        """This drafter's client on the running event loop (a pool cannot cross loops)."""
+        loop = asyncio.get_running_loop()
+        if self._aclient is None or self._aclient_loop is not loop:
+            self._aclient = new_client(self._secret, self.settings.base_url, self.settings.timeout_s)
+            self._aclient_loop = loop
+        return self._aclient
 
     def _wait(self, state: RetryCallState) -> float:
         err = state.outcome.exception() if state.outcome else None
@@ -133,33 +187,45 @@ class RemoteDrafter:
             return min(asked, self.settings.max_retry_wait_s)
         return float(self._backoff(state))
 
+    def _budget(self) -> float:
+        """The whole draft's time: no attempt starts after it, and none runs past it."""
+        return max(self.settings.max_retry_wait_s, self.settings.timeout_s)
+
     def _retry_policy(self) -> dict[str, Any]:
         return {"retry": retry_if_exception(_is_transient), "wait": self._wait, "reraise": True,
-                "stop": stop_after_attempt(self.settings.max_attempts) | stop_after_delay(self.settings.max_retry_wait_s)}
+                "stop": stop_after_attempt(self.settings.max_attempts) | stop_after_delay(self._budget())}
 
     def _failure(self, err: Exception, attempts: int, last_text: str) -> Exception:
         """The one clear error for whatever ended the attempts (the original error if it is not ours)."""
+        tried = f"({attempts} attempt(s))"
+        if isinstance(err, NotACompletion):
+            return ModelUnavailable(f"{err.detail} {tried}", attempts=attempts)
+        if isinstance(err, RunawayReply):
+            return ModelOutputError(f"{err.detail} {tried}", attempts=attempts)
         if isinstance(err, MalformedReply):
             return ModelOutputError(f"the model's reply was not a complete letter after {attempts} attempt(s): "
                                     f"{err.detail}", attempts=attempts, last_output=err.text)
+        if isinstance(err, AttemptTimedOut):
+            return ModelUnavailable(f"{self.endpoint} did not answer within {err.seconds:g} s "
+                                    f"{tried}", attempts=attempts)
         if isinstance(err, openai.APIError):
             return self._map(err, attempts, last_text)
         if _is_transient(err):
-            return ModelUnavailable(f"the connection to {self.endpoint} dropped ({attempts} attempt(s))",
-                                    attempts=attempts)
+            return ModelUnavailable(f"the connection to {self.endpoint} dropped {tried}", attempts=attempts)
         return err
 
-    def _complete(self, build: Any, request: DraftRequest, on_delta: OnDelta | None) -> Reply:
+    async def _complete(self, build: Any, request: DraftRequest, on_delta: OnDelta | None) -> Reply:
         section_ids = request.catalog.kind(request.case.kind).stage(request.case.stage).section_ids
         params = _params(request)
         usage, attempts, started, last_text = Usage(), 0, time.perf_counter(), ""
         try:
-            for attempt in Retrying(**self._retry_policy()):
+            async for attempt in AsyncRetrying(**self._retry_policy()):
                 with attempt:
                     attempts += 1
                     if on_delta is not None and attempts > 1:
                         on_delta(None)
-                    text, call_usage = self._call(build, section_ids, params, on_delta)
+                    left = self._budget() - (time.perf_counter() - started)
+                    text, call_usage = await self._call(build, section_ids, params, on_delta, left)
                     usage.add(call_usage)
                     last_text = text
                     letter = parse_reply(text, section_ids)
@@ -167,14 +233,14 @@ class RemoteDrafter:
             raise self._failure(err, attempts, last_text) from None
         return Reply(letter=letter, usage=usage, attempts=attempts, latency_ms=(time.perf_counter() - started) * 1000)
 
-    def _call(self, build: Any, section_ids: list[str], params: dict[str, Any],
-              on_delta: OnDelta | None) -> tuple[str, Usage]:
+    async def _call(self, build: Any, section_ids: list[str], params: dict[str, Any], on_delta: OnDelta | None,
+                    left: float) -> tuple[str, Usage]:
         try:
-            return self._request(build(not self.json_schema_ok), section_ids, params, on_delta)
+            return await self._request(build(not self.json_schema_ok), section_ids, params, on_delta, left)
         except openai.BadRequestError as err:
             if not self._fall_back(err):
                 raise
-            return self._request(build(True), section_ids, params, on_delta)
+            return await self._request(build(True), section_ids, params, on_delta, left)
 
     def _fall_back(self, err: openai.BadRequestError) -> bool:
         """True (once) when the server rejected json_schema: use json_object + the schema in the prompt."""
@@ -210,38 +276,51 @@ class RemoteDrafter:
         parse_reply(text, section_ids)  # only complete letters are cached
         self.cache.put(key, text, usage.prompt_tokens, usage.completion_tokens)
 
-    def _request(self, messages: list[dict[str, str]], section_ids: list[str], params: dict[str, Any],
-                 on_delta: OnDelta | None) -> tuple[str, Usage]:
+    async def _request(self, messages: list[dict[str, str]], section_ids: list[str], params: dict[str, Any],
+                       on_delta: OnDelta | None, left: float) -> tuple[str, Usage]:
         body = self._body(messages, section_ids, params)
         if self.cache is None:
-            return self._send(body, on_delta)
+            return await self._send(body, on_delta, left)
         key, hit = self._lookup(body, params)
         if hit is not None:
             return hit
-        text, usage = self._send(body, None)
+        text, usage = await self._send(body, None, left)
         self._store(key, text, usage, section_ids)
         return text, usage
 
-    def _send(self, body: dict[str, Any], on_delta: OnDelta | None) -> tuple[str, Usage]:
-        if on_delta is None:
-            # The documented low-level call: the body is already plain JSON, so the SDK's per-field
-            # request transform (about 1.5 ms a call) is skipped; the reply is still a typed ChatCompletion.
-            return _from_completion(self.client.post("/chat/completions", cast_to=ChatCompletion, body=body))
-        parts: list[str] = []
-        usage = Usage()
-        stream = self.client.chat.completions.create(**body, stream=True, stream_options={"include_usage": True})
-        for chunk in stream:
-            if chunk.usage:
-                usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-            for choice in chunk.choices:
-                delta = choice.delta.content or ""
-                if delta:
-                    parts.append(delta)
-                    on_delta(delta)
-        return "".join(parts), usage
+    async def _send(self, body: dict[str, Any], on_delta: OnDelta | None, left: float) -> tuple[str, Usage]:
+        seconds = max(0.05, min(self.settings.timeout_s, left))
+        return await send(self._client(), body, endpoint=self.endpoint, seconds=seconds, on_delta=on_delta)
+
+    async def judge(self, messages: list[dict[str, str]], keys: list[str], *, repeat: int = 0) -> tuple[dict[str, Any], Usage]:
+        """A JSON object with ``keys`` from the model (the eval rubric), retried and cached like drafts."""
+        schema = {"type": "object", "properties": {k: {"type": "integer" if k != "reason" else "string"} for k in keys},
+                  "required": keys, "additionalProperties": False}
+        body = {"model": self.model, "messages": messages, "temperature": 0, "max_tokens": 300,
+                "response_format": {"type": "json_schema", "json_schema": {"name": "rubric", "strict": True,
+                                                                            "schema": schema}}}
+        params = {"prompt_digest": "rubric", "repeat": repeat}
+        attempts, started = 0, time.perf_counter()
+        try:
+            async for attempt in AsyncRetrying(**self._retry_policy()):
+                with attempt:
+                    attempts += 1
+                    key, hit = self._lookup(body, params) if self.cache is not None else ("", None)
+                    left = self._budget() - (time.perf_counter() - started)
+                    text, usage = hit or await self._send(body, None, left)
+                    data = _json_object(text, keys)
+                    if self.cache is not None and hit is None:
+                        self.cache.put(key, text, usage.prompt_tokens, usage.completion_tokens)
+        except Exception as err:  # noqa: BLE001  (every error is mapped or re-raised by _failure)
+            raise self._failure(err, attempts, "") from None
+        return data, usage
+
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._secret, "***") if self._secret else text
+        for secret in [self._secret, *self.settings.url_secrets()]:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
 
     def _map(self, err: openai.APIError, attempts: int, last_text: str) -> ModelError:
         where = self.endpoint
@@ -278,3 +357,26 @@ def _server_message(err: openai.APIStatusError) -> str:
     return str(err.message)[:200]
 
 
+
+
+def _json_object(text: str, keys: list[str]) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise MalformedReply(f"invalid JSON at character {err.pos}", text) from None
+    if not isinstance(data, dict) or any(k not in data for k in keys):
+        raise MalformedReply(f"expected the keys {keys}", text)
+    return data
+
+
+class AsyncRemoteDrafter(RemoteDrafter):
+    """The same drafter with the ``AsyncDrafter`` interface (the eval runner): ``draft`` is awaited."""
+
+    async def draft(self, request: DraftRequest, on_delta: OnDelta | None = None) -> Reply:  # type: ignore[override]  # the async interface
+        """A first draft."""
+        return await self.adraft(request, on_delta)
+
+    async def repair(self, request: DraftRequest, letter: Letter, violations: list[Violation],  # type: ignore[override]  # the async interface
+                     failing: list[str]) -> Reply:
+        """A rewrite of ``failing`` sections."""
+        return await self.arepair(request, letter, violations, failing)

@@ -17,6 +17,7 @@ class MalformedReply(Exception):
         self.detail, self.text = detail, text
 
 
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
 
 
@@ -43,6 +44,9 @@ def parse_reply(text: str, section_ids: list[str]) -> Letter:
     wrong = [k for k, v in data.items() if not isinstance(v, str)]
     if wrong:
         raise MalformedReply(f"non-text values for {wrong}", text)
+    broken = [k for k, v in data.items() if SURROGATE.search(v)]
+    if broken:
+        raise MalformedReply(f"invalid Unicode (a lone surrogate) in {', '.join(map(repr, broken))}", "")
     letter = Letter.from_flat(data, section_ids)
     if not letter.sections:
         raise MalformedReply(f"none of the expected keys ({', '.join(section_ids)}) were filled", text)

@@ -2,7 +2,8 @@
 
 Exit codes: 0 done (and the gate held), 1 the gate failed (a regression against
 ``--baseline`` or a score under ``--fail-under``), 2 bad usage or a case file that could not
-be read (the other cases still ran), 3 replay had no cached reply for some cells,
+be read (the other cases still ran), 3 replay had no cached reply for some cells, or the server refused every call (the run stops
+after the first few refusals),
 130 interrupted (finished cells are kept; rerun the same command to resume).
 """
 
@@ -89,6 +90,9 @@ def run_eval(args: argparse.Namespace) -> int:
         print("tactful: interrupted; finished cells are kept. Rerun with --out "
               f"{cfg.out} to resume.", file=sys.stderr)
         return 130
+    if result.stopped:
+        print(f"tactful: error: {result.stopped}", file=sys.stderr)
+        return 3
     if result.misses:
         print(f"tactful: error: replay: {result.misses} cell(s) had no cached reply (see {cfg.out}/results.jsonl); "
               "run once without --replay to record them", file=sys.stderr)

@@ -86,6 +86,7 @@ class RunResult:
     interrupted: bool = False
     misses: int = 0
     calls: dict[str, int] = field(default_factory=dict)
+    stopped: str = ""  # why the run stopped early (every call refused), else empty
 
 
 def read_rows(run_dir: Path) -> list[dict[str, Any]]:
@@ -190,31 +191,64 @@ def score(case: CaseFile, result: DraftResult, catalog: Catalog, rate: dict[str,
             "letter": verdict.text, "report": verdict.to_json()}
 
 
+AUTH_STOP = 3  # refused calls, with none accepted, after which the run stops
+
+
+class _Refusals:
+    """Counts cells the server refused (bad key): after ``AUTH_STOP`` with none accepted, the run stops."""
+
+    def __init__(self) -> None:
+        self.refused, self.accepted, self.message = 0, 0, ""
+        self.stop = asyncio.Event()
+
+    def saw(self, row: dict[str, Any]) -> None:
+        if row.get("error_type") == "ModelAuthError":
+            self.refused += 1
+            self.message = self.message or str(row.get("error", ""))
+        elif not row.get("error"):
+            self.accepted += 1
+        if self.refused >= AUTH_STOP and not self.accepted:
+            self.stop.set()
+
+
 async def _run_cells(cfg: RunConfig, cells: list[Cell], catalog: Catalog, cache: ReplyCache | None,
-                     on_row: Callable[[dict[str, Any]], None]) -> None:
-    """Every cell, at most ``cfg.concurrency`` in flight, each row handed over as it finishes."""
+                     on_row: Callable[[dict[str, Any]], None]) -> str:
+    """Every cell, at most ``cfg.concurrency`` in flight, each row handed over as it finishes.
+
+    Returns why the run stopped early ("" when every cell ran).
+    """
     price = prices()
     if cfg.provider == "offline":
         drafters: dict[str, AsyncDrafter] = {m: _Offline() for m in cfg.models}
     else:
-        from ..drafting.async_remote import AsyncRemoteDrafter
+        from ..drafting.remote import AsyncRemoteDrafter
 
         drafters = {m: AsyncRemoteDrafter(cfg.settings.model_copy(update={"model": m}), cache=cache,
                                           replay_only=cfg.replay) for m in cfg.models}
     judge = None
     if cfg.judge_model:
-        from ..drafting.async_remote import AsyncRemoteDrafter as Judge
+        from ..drafting.remote import AsyncRemoteDrafter as Judge
 
         judge = Judge(cfg.settings.model_copy(update={"model": cfg.judge_model}), cache=cache, replay_only=cfg.replay)
     gate = asyncio.Semaphore(cfg.concurrency)
+    refusals = _Refusals()
 
     async def one(cell: Cell) -> None:
         async with gate:
+            if refusals.stop.is_set():
+                return
             row = await run_cell(cfg, cell, catalog, drafters[cell.model], price, judge)
+        if refusals.stop.is_set() and row.get("error_type") == "ModelAuthError":
+            return  # in flight when the run stopped: not a finished cell
+        refusals.saw(row)
         on_row(row)
 
     try:
         await asyncio.gather(*(one(c) for c in cells))
+        if refusals.stop.is_set():
+            return (f"stopped after the first {refusals.refused} calls were all refused "
+                    f"({refusals.message}); check the API key")
+        return ""
     finally:  # close the connection pools (the offline drafter has none)
         for d in [*drafters.values(), judge]:
             close = getattr(d, "aclose", None)
@@ -251,8 +285,9 @@ def run(cfg: RunConfig, catalog: Catalog, progress: Progress | None = None) -> R
             if progress:
                 progress(finished, len(todo), failing)
 
+        stopped = ""
         try:
-            asyncio.run(_run_cells(cfg, todo, catalog, cache, on_row))
+            stopped = asyncio.run(_run_cells(cfg, todo, catalog, cache, on_row))
         except KeyboardInterrupt:
             interrupted = True
     rows = read_rows(cfg.out)
@@ -260,11 +295,13 @@ def run(cfg: RunConfig, catalog: Catalog, progress: Progress | None = None) -> R
     misses = sum(1 for r in latest.values() if r.get("error_type") == CacheMiss.__name__)
     calls = {"cache_hits": cache.hits if cache else 0, "cache_misses": cache.misses if cache else 0}
     return RunResult(rows=list(latest.values()), case_errors=case_errors, planned=len(cells), ran=finished,
-                     skipped=len(cells) - len(todo), interrupted=interrupted, misses=misses, calls=calls)
+                     skipped=len(cells) - len(todo), interrupted=interrupted, misses=misses, calls=calls,
+                     stopped=stopped)
 
 
-def progress_bar(stream: Any = sys.stderr) -> Progress:
+def progress_bar(stream: Any = None) -> Progress:
     """A one-line progress bar on stderr (a line per tenth of the run when not a terminal)."""
+    stream = stream or sys.stderr
     started = time.monotonic()
     tty = bool(getattr(stream, "isatty", lambda: False)())
 

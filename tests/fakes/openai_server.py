@@ -30,6 +30,9 @@ class Behaviour:
     drop_after: int | None = None        # streaming: close the socket after this many chunks
     finish_reason: str = "stop"
     usage: tuple[int, int] = (120, 80)
+    body: bytes | None = None            # send exactly these bytes (with content_type) instead of a completion
+    content_type: str = "application/json"
+    trickle: float = 0.0                 # send the body one byte at a time, this many seconds apart
 
 
 @dataclass
@@ -127,11 +130,28 @@ class FakeOpenAI:
                     self.end_headers()
                     self.wfile.write(payload)
                     return
+                if b.body is not None:
+                    self._raw(b)
+                    return
                 content = b.content if b.content is not None else (fake.default(body) if fake.default else "{}")
                 if body.get("stream"):
                     self._stream(content, b)
                 else:
                     self._json(content, b, body)
+
+            def _raw(self, b: Behaviour) -> None:
+                assert b.body is not None
+                self.send_response(200)
+                self.send_header("Content-Type", b.content_type)
+                self.send_header("Content-Length", str(len(b.body)))
+                self.end_headers()
+                if not b.trickle:
+                    self.wfile.write(b.body)
+                    return
+                for byte in b.body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(b.trickle)
 
             def _json(self, content: str, b: Behaviour, body: dict[str, Any]) -> None:
                 payload = json.dumps({
