@@ -6,7 +6,6 @@ filesystems mounted for the test when the tests run as root (as CI does).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
