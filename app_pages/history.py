@@ -4,13 +4,19 @@ import datetime as dt
 
 import streamlit as st
 
+from tactful.history import HistoryError
 from tactful.letter import Letter
 from tactful.ui.state import Version, current_settings, history, page_state
 from tactful.ui.widgets import verdict
 
 state = page_state()
-store = history(current_settings())
 st.title("History")
+try:
+    store = history(current_settings())
+except HistoryError as err:
+    st.error(f"{err.message}. Drafts are still made and shown; set TACTFUL_DB_PATH to a writable file to keep them.",
+             icon=":material/error:")
+    st.stop()
 scope = st.radio("Show", ["This session", "All sessions"], horizontal=True, key="history_scope")
 rows = store.list(state.session_id if scope == "This session" else None)
 st.caption(f"{len(rows)} draft(s) in {store.path}")

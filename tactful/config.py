@@ -65,6 +65,35 @@ class Settings(BaseSettings):
         return [s for s in found if len(s) >= 3]
 
 
+SECRET_FIELDS = {"api_key"}
+
+
+def load_settings(**given: object) -> Settings:
+    """``Settings`` from ``given`` (flags, the app's panel) and the environment, or a ``ConfigError``.
+
+    The error names the variable (``TACTFUL_TIMEOUT_S``) or, for a value given here, the field, and
+    says what it must be; a secret's value is never repeated.
+    """
+    from pydantic import ValidationError
+
+    from .errors import ConfigError
+
+    try:
+        return Settings(**given)  # type: ignore[arg-type]  # validated right here
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        where = f"the {name.replace('_', ' ')} setting" if name in given else _variable(name)
+        shown = "" if name in SECRET_FIELDS else f" (got {str(first.get('input'))[:60]!r})"
+        raise ConfigError(f"{where}: {first['msg'][0].lower()}{first['msg'][1:]}{shown}") from None
+
+
+def _variable(name: str) -> str:
+    """The environment variable a field is read from."""
+    aliases = {"api_key": "OPENAI_API_KEY", "base_url": "OPENAI_BASE_URL"}
+    return aliases.get(name, f"TACTFUL_{name.upper()}")
+
+
 def mask_url(url: str) -> str:
     """``url`` with any user, password and query values replaced by ``***`` (safe for messages and reports)."""
     try:

@@ -5,6 +5,8 @@
     ├── InputError               a letter or case file the user gave cannot be read or is invalid
     ├── DataFileError            a file under guardrails/, prompts/ or evals/ is invalid (file, field, line)
     ├── ConfigError              a setting is invalid (names the variable)
+    ├── OutputError              a place Tactful writes to is unusable: a file where a folder goes, a
+    │                            read-only or full disk, a run folder in use (names the path)
     └── ModelError               the model could not produce a draft
         ├── ModelUnavailable     unreachable, timed out, rate limited, 5xx, after retries
         ├── ModelAuthError       the server rejected the API key
@@ -47,6 +49,16 @@ class DataFileError(TactfulError):
 
 class ConfigError(TactfulError):
     """A setting is invalid."""
+
+
+class OutputError(TactfulError):
+    """A file or folder Tactful must write to cannot be used (names the path)."""
+
+
+def output_error(path: object, err: OSError, doing: str = "cannot be written") -> OutputError:
+    """An ``OutputError`` for an ``OSError`` met while writing ``path``."""
+    reason = "the disk is full" if err.errno == 28 else (err.strerror or type(err).__name__).lower()
+    return OutputError(f"{path}: {doing} ({reason})")
 
 
 class ModelError(TactfulError):

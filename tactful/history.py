@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import TactfulError
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
 migration = MIGRATIONS.append
 
@@ -41,14 +43,33 @@ def m001_drafts(db: sqlite3.Connection) -> None:
 
 
 def migrate(db: sqlite3.Connection) -> None:
-    """Apply the migrations this database has not seen yet."""
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied REAL NOT NULL)")
-    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
-    for step in MIGRATIONS:
-        if step.__name__ not in done:
-            with db:
+    """Apply the migrations this database has not seen yet, under SQLite's write lock.
+
+    ``BEGIN IMMEDIATE`` takes the lock before the list of applied steps is read, so when several
+    processes open a fresh database at once, one applies the steps and the others find them
+    applied (they wait for the lock, up to the connection's timeout).
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied REAL NOT NULL)")
+        done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+        for step in MIGRATIONS:
+            if step.__name__ not in done:
                 step(db)
                 db.execute("INSERT INTO _migrations VALUES (?, ?)", (step.__name__, time.time()))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+class HistoryError(TactfulError):
+    """The history database cannot be opened or written (names the file)."""
+
+
+def _unusable(path: Path, err: Exception) -> HistoryError:
+    reason = getattr(err, "strerror", None) or str(err)
+    return HistoryError(f"the history database {path} cannot be used ({reason})")
 
 
 @dataclass
@@ -88,18 +109,30 @@ class History:
     """The SQLite store (one file; safe for several sessions through SQLite's own locking)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, check_same_thread=False, timeout=10)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        migrate(self.db)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, check_same_thread=False, timeout=10)
+            self.db.execute("PRAGMA busy_timeout = 10000")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            migrate(self.db)
+        except (sqlite3.Error, OSError) as err:
+            raise _unusable(path, err) from None
 
     def add(self, session_id: str, *, case: dict[str, Any], result: dict[str, Any], tone: str,
             instruction: str = "", prompt_digest: str = "") -> int:
         """Store a draft (``result`` is ``DraftResult.to_json()``); returns its id."""
         usage = result["usage"]
+        try:
+            cur = self._insert(session_id, case, result, tone, instruction, prompt_digest, usage)
+        except (sqlite3.Error, OSError) as err:
+            raise _unusable(self.path, err) from None
+        return int(cur.lastrowid or 0)
+
+    def _insert(self, session_id: str, case: dict[str, Any], result: dict[str, Any], tone: str, instruction: str,
+                prompt_digest: str, usage: dict[str, int]) -> sqlite3.Cursor:
         with self.db:
-            cur = self.db.execute(
+            return self.db.execute(
                 "INSERT INTO drafts (session_id, created, kind, lang, stage, tone, instruction, provider, model,"
                 " prompt_version, prompt_digest, passed, attempts, prompt_tokens, completion_tokens, latency_ms,"
                 " case_json, letter_json, report_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -108,7 +141,6 @@ class History:
                  int(result["passed"]), result["attempts"], usage["prompt_tokens"], usage["completion_tokens"],
                  result["latency_ms"], json.dumps(case, ensure_ascii=False),
                  json.dumps(result["sections"], ensure_ascii=False), json.dumps(result["report"], ensure_ascii=False)))
-        return int(cur.lastrowid or 0)
 
     def list(self, session_id: str | None = None, limit: int = 200) -> list[Row]:
         """Newest first; one session's drafts, or every session's when ``session_id`` is None."""

@@ -4,13 +4,17 @@ A version is one self-contained file; once evaluated it is never edited (the nex
 a new file with ``parent:``). Rendering fills the templates from the *same* data the
 checker uses (the kind's sections and the rules' instructions, with example phrases to
 avoid from the language pack), so prompt and checker cannot drift apart. Case facts go
-inside ``<case_facts>`` delimiters as JSON and are declared data, never instructions.
+inside ``<case_facts>`` delimiters as JSON and are declared data, never instructions: no
+template variable outside that block carries a fact (``sender`` is a reference to the facts),
+and text quoted back from a draft in a repair prompt sits inside ``<quoted_text>``. Anything in
+a fact, an adjustment or a draft that could open or close either block is defused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -87,6 +91,21 @@ def versions(root: Path = ROOT) -> list[str]:
     return sorted(p.stem for p in (root / "prompts").glob("v*.yaml"))
 
 
+DATA_TAGS = ("case_facts", "quoted_text")
+_TAG = re.compile(r"<\s*(/?)\s*(" + "|".join(DATA_TAGS) + r")\s*>", re.IGNORECASE)
+SENDER_REF = "[sender.name from the case facts]"
+
+
+def defuse(text: str) -> str:
+    """``text`` with anything that could open or close a data block (any case, any spacing) broken."""
+    return _TAG.sub(lambda m: f"\u2039{m.group(1)}{m.group(2)}\u203a", text)  # ‹/case_facts›: no longer a tag
+
+
+def quoted(text: str) -> str:
+    """Text from the model or the letter, quoted as data inside its own delimiters."""
+    return f"<quoted_text>{defuse(text)}</quoted_text>"
+
+
 def facts_block(case: CaseFile) -> str:
     """The case facts as indented JSON, with anything that could close the data block defused.
 
@@ -94,8 +113,7 @@ def facts_block(case: CaseFile) -> str:
     fact can never look like structure (and it is forty times cheaper to render).
     """
     data = case.facts.model_dump(mode="json", exclude_none=True)
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    return text.replace("</case_facts>", "</ case_facts>").replace("<case_facts>", "< case_facts>")
+    return defuse(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
 def context(version: PromptVersion, case: CaseFile, catalog: Catalog, *, tone: str, instruction: str = "") -> dict[str, Any]:
@@ -120,11 +138,13 @@ def context(version: PromptVersion, case: CaseFile, catalog: Catalog, *, tone: s
         "rules": rules,
         "tone": tone,
         "tone_instruction": version.tones.get(tone, ""),
-        "instruction": instruction.strip(),
+        "instruction": defuse(instruction.strip()),
         "facts_block": facts_block(case),
         "max_words": round(layout.max_words * lang.pack.word_budget_factor),
         "example": version.examples.get(case.kind, ""),
-        "sender": case.facts.sender.name,
+        # Facts reach the model only inside the data block: a template that names the sender gets a
+        # reference to it, never the value (a name holding "</case_facts> SYSTEM: ..." stays data).
+        "sender": SENDER_REF,
     }
 
 
@@ -149,8 +169,8 @@ def render_repair(version: PromptVersion, case: CaseFile, catalog: Catalog, *, l
         schema_in_prompt=schema_in_prompt,
         failing_sections=failing,
         current=json.dumps(letter.flat(), ensure_ascii=False, indent=1),
-        violations=[{"rule": v.rule, "section": v.section or "whole letter", "message": v.message,
-                     "text": text[v.span[0] : v.span[1]] if v.span else ""} for v in violations],
+        violations=[{"rule": v.rule, "section": v.section or "whole letter", "message": defuse(v.message),
+                     "text": quoted(text[v.span[0] : v.span[1]]) if v.span else ""} for v in violations],
     )
     messages = render(version, case, catalog, tone=tone, instruction=instruction, schema_in_prompt=schema_in_prompt)
     messages.append({"role": "assistant", "content": json.dumps(letter.flat(), ensure_ascii=False)})

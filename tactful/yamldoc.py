@@ -44,9 +44,40 @@ def parse(text: str, source: str) -> tuple[Any, yaml.Node | None]:
         raise DataFileError(source, f"invalid YAML: {err.problem}", line=line) from None
     except yaml.YAMLError as err:
         raise DataFileError(source, f"invalid YAML: {err}") from None
+    except (ValueError, TypeError, OverflowError) as err:  # a value YAML parsed but cannot build (2026-02-30)
+        raise _bad_value(text, source, err) from None
     finally:
         loader.dispose()
     return data, node
+
+
+def _bad_value(text: str, source: str, err: Exception) -> DataFileError:
+    """The field and line of the first scalar that cannot be built, e.g. ``!!int abc`` or ``2026-02-30``."""
+    loader = Loader(text)
+    try:
+        root = loader.get_single_node()
+        for path, node in _scalars(root, ()):
+            try:
+                loader.construct_object(node, deep=True)
+            except (ValueError, TypeError, OverflowError, yaml.YAMLError) as inner:
+                field = ".".join(str(p) for p in path) or None
+                return DataFileError(source, f"invalid value {node.value!r} for its type {node.tag.rsplit(':', 1)[-1]}"
+                                     f" ({inner})", line=node.start_mark.line + 1, field=field)
+    finally:
+        loader.dispose()
+    return DataFileError(source, f"invalid value ({err})")
+
+
+def _scalars(node: yaml.Node | None, path: tuple[int | str, ...]) -> Any:
+    """Every scalar node with its path of keys and indexes."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _scalars(value, (*path, key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value in enumerate(node.value):
+            yield from _scalars(value, (*path, i))
+    elif isinstance(node, yaml.ScalarNode):
+        yield path, node
 
 
 def line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:

@@ -175,3 +175,37 @@ def test_every_letter_and_language_drafts_from_its_example(lang: str, tmp_path: 
         draft(at)
         assert not at.error, [e.value for e in at.error]
         assert any("Guardrails passed" in s.value for s in at.success), (lang, choice)
+
+
+def test_an_unwritable_history_keeps_the_letter_on_screen_and_says_so(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TACTFUL_DB_PATH", str(blocker / "history.db"))  # its folder cannot be made
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    draft(at)
+    assert any("Guardrails passed" in s.value for s in at.success)  # the letter is shown
+    assert any("could not be saved to the history" in w.value and str(blocker) in w.value for w in at.warning)
+    at = goto(at, "app_pages/history.py")
+    assert any("cannot be used" in e.value for e in at.error)
+
+
+def test_check_page_reports_an_impossible_date_in_the_facts(app: AppTest) -> None:
+    at = goto(app, "app_pages/check.py")
+    at.text_area(key="check_text").set_value("Dear Mr. Lee,\n\nThank you.\n\nYours sincerely,\n\nDana Ortiz")
+    at.text_area(key="check_facts").set_value("kind: bad_news\nlang: en\nfacts:\n  company: Fake\n"
+                                              "  impact: 2026-02-30\n")
+    next(b for b in at.button if b.label == "Check letter").click()
+    at.run()
+    assert not at.exception
+    assert any("case facts, line 5: field 'facts.impact': invalid value '2026-02-30'" in e.value for e in at.error)
+
+
+def test_a_bad_setting_is_named_on_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
+    monkeypatch.setenv("TACTFUL_MAX_REPAIRS", "lots")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("TACTFUL_MAX_REPAIRS" in e.value for e in at.error)

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..cases import load_case
 from ..catalog import load
-from ..config import Settings
+from ..config import Settings, load_settings
 from ..console import render_verdict
 from ..letter import LANGS, TONES
 from ..prompts import cached_version
@@ -37,7 +37,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     """Settings with the flags given on the command line taking precedence."""
     given = {"provider": args.provider, "model": args.model, "base_url": args.base_url,
              "max_repairs": args.max_repairs, "prompt_version": args.prompt}
-    return Settings(**{k: v for k, v in given.items() if v is not None})
+    return load_settings(**{k: v for k, v in given.items() if v is not None})
 
 
 def run_draft(args: argparse.Namespace) -> int:

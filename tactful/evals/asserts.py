@@ -103,6 +103,40 @@ def _words(arg: Any, case: CaseFile, verdict: Verdict, catalog: Catalog) -> Outc
     return Outcome("words", lo <= n <= hi, f"{n} words (expected {lo}-{hi})")
 
 
+LISTS = {"no_violation": "rule IDs", "mentions_facts": "fact names", "must_include": "phrases",
+         "must_not_include": "phrases"}
+
+
+def problem(item: Any) -> str | None:
+    """What is wrong with one ``expect:`` item, or None when it is well formed."""
+    names = ", ".join(sorted(ASSERTS))
+    if isinstance(item, str):
+        if item not in ASSERTS:
+            return f"unknown expectation '{item}' (choose from {names})"
+        return None if item == "passes_guardrails" else f"'{item}' needs a value: {{{item}: ...}}"
+    if not isinstance(item, dict) or len(item) != 1:
+        return "an expectation is a name (passes_guardrails) or one {name: value} pair"
+    name, arg = next(iter(item.items()))
+    if name not in ASSERTS or name == "passes_guardrails":
+        return f"unknown expectation '{name}' (choose from {names})"
+    if name in LISTS:
+        if not isinstance(arg, list) or not arg or not all(isinstance(x, str) and x.strip() for x in arg):
+            return f"'{name}' takes a list of {LISTS[name]}, e.g. {{{name}: [...]}}"
+        return None
+    return _words_problem(arg)
+
+
+def _words_problem(arg: Any) -> str | None:
+    if not isinstance(arg, dict) or not arg or set(arg) - {"min", "max"}:
+        return "'words' takes {min: N, max: N}"
+    for bound, value in arg.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            return f"'words' {bound} must be a whole number of words, not {value!r}"
+    if arg.get("min", 0) > arg.get("max", 10**9):
+        return "'words' min is above max"
+    return None
+
+
 def evaluate(expect: list[Any], case: CaseFile, verdict: Verdict, catalog: Catalog) -> list[Outcome]:
     """Every expectation of the case (``passes_guardrails`` always included)."""
     items = list(expect) if expect else []

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..errors import TactfulError
+from ..errors import OutputError, TactfulError, output_error
 
 
 class CacheMiss(TactfulError):
@@ -26,13 +26,20 @@ class ReplyCache:
     """A SQLite file of replies; safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # a crash may lose the last replies, never corrupt
-        self._db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, text TEXT NOT NULL,"
-                         " prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL)")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # a crash may lose the last replies, never corrupt
+            self._db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, text TEXT NOT NULL,"
+                             " prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL)")
+            with self._db:  # a read-only disk shows itself now, not in the middle of a run
+                self._db.execute("DELETE FROM replies WHERE key = ''")
+        except OSError as err:
+            raise output_error(f"the reply cache {path}", err, "cannot be opened") from None
+        except sqlite3.Error as err:
+            raise OutputError(f"the reply cache {path} cannot be used ({err}); choose another with --cache") from None
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -55,6 +62,9 @@ class ReplyCache:
 
     def put(self, key: str, text: str, prompt_tokens: int, completion_tokens: int) -> None:
         """Store a reply (first writer wins)."""
-        with self._lock, self._db:
-            self._db.execute("INSERT OR IGNORE INTO replies VALUES (?, ?, ?, ?)",
-                             (key, text, prompt_tokens, completion_tokens))
+        try:
+            with self._lock, self._db:
+                self._db.execute("INSERT OR IGNORE INTO replies VALUES (?, ?, ?, ?)",
+                                 (key, text, prompt_tokens, completion_tokens))
+        except sqlite3.Error as err:
+            raise OutputError(f"the reply cache {self.path} cannot be written ({err})") from None

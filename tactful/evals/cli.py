@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import ROOT, load
-from ..config import Settings
+from ..config import load_settings
 from ..errors import UsageError
 from ..letter import TONES
 from . import report
-from .run import RunConfig, progress_bar, read_rows, run
+from .run import RunConfig, progress_bar, read_rows, run, write_file
 
 
 def add_eval_parser(sub: Any) -> None:
@@ -48,7 +48,7 @@ def add_eval_parser(sub: Any) -> None:
 
 def _config(args: argparse.Namespace) -> RunConfig:
     given = {"provider": args.provider, "base_url": args.base_url, "max_repairs": args.max_repairs}
-    settings = Settings(**{k: v for k, v in given.items() if v is not None})
+    settings = load_settings(**{k: v for k, v in given.items() if v is not None})
     if args.concurrency < 1 or args.repeat < 1:
         raise UsageError("--concurrency and --repeat must be at least 1")
     cases = Path(args.cases)
@@ -74,18 +74,27 @@ def run_eval(args: argparse.Namespace) -> int:
     result = run(cfg, load(), progress=progress_bar())
     for problem in result.case_errors:
         print(f"tactful: case file skipped: {problem}", file=sys.stderr)
-    baseline = read_rows(Path(args.baseline)) if args.baseline else None
+    notes = list(result.notes)
+    baseline = read_rows(Path(args.baseline), notes) if args.baseline else None
+    for note in notes:
+        print(f"tactful: {note}", file=sys.stderr)
     summary = report.summarise(result.rows)
-    (cfg.out / "summary.json").write_text(json.dumps({
+    write_file(cfg.out / "summary.json", json.dumps({
         "summary": summary, "by_rule": {f"{p} {m}": v for (p, m), v in report.by_rule(result.rows).items()},
         "stability": {f"{p} {m}": v for (p, m), v in report.stability(result.rows).items()},
         "case_errors": result.case_errors, "planned": result.planned, "ran": result.ran, "resumed": result.skipped,
-        **result.calls}, indent=1, ensure_ascii=False), encoding="utf-8")
-    (cfg.out / "report.md").write_text(report.markdown(result.rows, baseline), encoding="utf-8")
-    (cfg.out / "report.html").write_text(report.html_report(result.rows, baseline), encoding="utf-8")
+        **result.calls}, indent=1, ensure_ascii=False))
+    write_file(cfg.out / "report.md", report.markdown(result.rows, baseline))
+    write_file(cfg.out / "report.html", report.html_report(result.rows, baseline))
     print(report.markdown(result.rows, baseline).split("\n## Violations by rule")[0].split("## Summary", 1)[-1].strip())
     print(f"\n{result.ran} cell(s) run, {result.skipped} already done, {result.calls.get('cache_hits', 0)} cached "
           f"replies used · results and reports in {cfg.out}")
+    return _exit_code(args, cfg, result, summary, baseline)
+
+
+def _exit_code(args: argparse.Namespace, cfg: RunConfig, result: Any, summary: list[dict[str, Any]],
+               baseline: list[dict[str, Any]] | None) -> int:
+    """The exit code of a finished run (see the module docstring)."""
     if result.interrupted:
         print("tactful: interrupted; finished cells are kept. Rerun with --out "
               f"{cfg.out} to resume.", file=sys.stderr)

@@ -11,7 +11,10 @@ cache (``cache.py``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -25,7 +28,7 @@ from ..catalog import ROOT, Catalog
 from ..config import Settings
 from ..drafting import AsyncDrafter, DraftRequest, Reply
 from ..drafting.offline import OfflineDrafter
-from ..errors import TactfulError
+from ..errors import OutputError, TactfulError, output_error
 from ..guardrails import Violation
 from ..letter import CaseFile, Letter
 from ..prompts import cached_version
@@ -87,14 +90,104 @@ class RunResult:
     misses: int = 0
     calls: dict[str, int] = field(default_factory=dict)
     stopped: str = ""  # why the run stopped early (every call refused), else empty
+    notes: list[str] = field(default_factory=list)  # rows skipped or dropped while reading the run folder
 
 
-def read_rows(run_dir: Path) -> list[dict[str, Any]]:
-    """The rows of a run folder (an empty list when there are none)."""
+def read_rows(run_dir: Path, notes: list[str] | None = None) -> list[dict[str, Any]]:
+    """The rows of a run folder (an empty list when there are none).
+
+    A line that is not a whole JSON row (a crash or a full disk mid-write) is skipped and,
+    when ``notes`` is given, reported there.
+    """
     path = run_dir / "results.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = []
+    for n, line in enumerate(path.read_bytes().decode("utf-8", "replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            row = None
+        if isinstance(row, dict) and "cell" in row:
+            rows.append(row)
+        elif notes is not None:
+            notes.append(f"{path}, line {n}: not a whole result row (a crash or a full disk mid-write); skipped")
+    return rows
+
+
+class RowSink:
+    """``results.jsonl``, appended one whole row per ``write`` call, so a crash cannot tear a row.
+
+    Opening it drops a torn last line left by an earlier crash (its cell runs again). A short
+    write (a full disk) is cut back to the last whole row and reported as an ``OutputError``.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.dropped = path, 0
+        try:
+            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            size = os.fstat(self.fd).st_size
+            if size:
+                with path.open("rb") as f:
+                    f.seek(max(0, size - 65536))
+                    tail = f.read()
+                if not tail.endswith(b"\n"):
+                    keep = size - len(tail) + tail.rfind(b"\n") + 1 if b"\n" in tail else 0
+                    os.ftruncate(self.fd, keep)
+                    self.dropped = size - keep
+        except OSError as err:
+            raise output_error(path, err) from None
+
+    def write(self, row: dict[str, Any]) -> None:
+        data = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+        size = os.fstat(self.fd).st_size
+        try:
+            written = os.write(self.fd, data)
+            if written != len(data):
+                raise OSError(28, "No space left on device")
+        except OSError as err:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, size)  # back to the last whole row
+            raise output_error(self.path, err, "cannot be written; the rows before this one are kept") from None
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+class RunLock:
+    """``<out>/.lock``, held (flock) for the whole run: a second eval into the same folder is refused."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / ".lock"
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise output_error(self.path, err, "cannot be created") from None
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = os.read(self.fd, 32).decode(errors="replace").strip()
+            os.close(self.fd)
+            raise OutputError(f"{out} is in use by another eval (process {other or 'unknown'}); wait for it "
+                              "to finish or choose another --out") from None
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, str(os.getpid()).encode())
+
+    def release(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def prepare_out(out: Path) -> None:
+    """The run folder, created; a file in its place or an unwritable disk is an ``OutputError``."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out}: a file is there, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise output_error(f"--out {out}", err, "cannot be created") from None
 
 
 def cell_ok(row: dict[str, Any]) -> bool:
@@ -265,38 +358,60 @@ def run(cfg: RunConfig, catalog: Catalog, progress: Progress | None = None) -> R
         cached_version(name)  # an unknown version is bad usage before anything runs
     cases, case_errors = load_cases(cfg.cases_dir, catalog)
     cells = plan(cfg, cases)
-    cfg.out.mkdir(parents=True, exist_ok=True)
-    done = {row["cell"] for row in read_rows(cfg.out) if not row.get("error")}
+    prepare_out(cfg.out)
+    lock = RunLock(cfg.out)
+    try:
+        return _run_locked(cfg, catalog, cells, case_errors, progress)
+    finally:
+        lock.release()
+
+
+def _run_locked(cfg: RunConfig, catalog: Catalog, cells: list[Cell], case_errors: list[str],
+                progress: Progress | None) -> RunResult:
+    sink = RowSink(cfg.out / "results.jsonl")
+    notes = [f"{sink.path}: a torn last row ({sink.dropped} bytes, from a crash mid-write) was dropped; "
+             "its cell runs again"] if sink.dropped else []
+    done = {row["cell"] for row in read_rows(cfg.out, notes) if not row.get("error")}
     todo = [c for c in cells if c.id not in done]
     meta = {"prompts": cfg.prompts, "provider": cfg.provider, "models": cfg.models, "tones": cfg.tones,
             "repeat": cfg.repeat, "cases_dir": str(cfg.cases_dir), "started": time.time(), "replay": cfg.replay}
-    (cfg.out / "run.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    write_file(cfg.out / "run.json", json.dumps(meta, indent=1))
     remote = cfg.provider != "offline" or cfg.judge_model
     cache = ReplyCache(cfg.cache_path or ROOT / ".tactful" / "eval-cache.db") if remote else None
-    finished, failing, interrupted = 0, 0, False
-    with (cfg.out / "results.jsonl").open("a", encoding="utf-8") as sink:
+    finished, failing, interrupted, stopped = 0, 0, False, ""
 
-        def on_row(row: dict[str, Any]) -> None:  # rows are written as cells finish: nothing is lost
-            nonlocal finished, failing
-            sink.write(json.dumps(row, ensure_ascii=False) + "\n")
-            sink.flush()
-            finished += 1
-            failing += not cell_ok(row)
-            if progress:
-                progress(finished, len(todo), failing)
+    def on_row(row: dict[str, Any]) -> None:  # rows are written as cells finish: nothing is lost
+        nonlocal finished, failing
+        sink.write(row)
+        finished += 1
+        failing += not cell_ok(row)
+        if progress:
+            progress(finished, len(todo), failing)
 
-        stopped = ""
-        try:
-            stopped = asyncio.run(_run_cells(cfg, todo, catalog, cache, on_row))
-        except KeyboardInterrupt:
-            interrupted = True
+    try:
+        stopped = asyncio.run(_run_cells(cfg, todo, catalog, cache, on_row))
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        sink.close()
     rows = read_rows(cfg.out)
     latest = {row["cell"]: row for row in rows}  # a resumed cell's newest row wins
     misses = sum(1 for r in latest.values() if r.get("error_type") == CacheMiss.__name__)
     calls = {"cache_hits": cache.hits if cache else 0, "cache_misses": cache.misses if cache else 0}
     return RunResult(rows=list(latest.values()), case_errors=case_errors, planned=len(cells), ran=finished,
                      skipped=len(cells) - len(todo), interrupted=interrupted, misses=misses, calls=calls,
-                     stopped=stopped)
+                     stopped=stopped, notes=notes)
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write a whole file through a temporary file and a rename (a crash leaves the old one or the new one)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise output_error(path, err) from None
 
 
 def progress_bar(stream: Any = None) -> Progress:

@@ -11,6 +11,7 @@ import streamlit as st
 
 from ..config import Settings
 from ..drafting import DraftRequest, make_drafter
+from ..history import HistoryError
 from ..letter import CaseFile
 from ..prompts import cached_version
 from ..repair import guarded_draft
@@ -57,8 +58,13 @@ def draft_version(case: CaseFile, settings: Settings, *, tone: str, label: str, 
     box.empty()
     data = result.to_json()
     case_data = case.model_dump(mode="json", exclude_none=True, exclude={"expect", "notes"})
-    row_id = history(settings).add(state.session_id, case=case_data, result=data, tone=tone, instruction=instruction,
-                                   prompt_digest=cached_version(settings.prompt_version).digest)
+    try:
+        row_id: int | None = history(settings).add(state.session_id, case=case_data, result=data, tone=tone,
+                                                   instruction=instruction,
+                                                   prompt_digest=cached_version(settings.prompt_version).digest)
+    except HistoryError as err:  # the letter stays on screen; only the saving failed
+        row_id = None
+        st.warning(f"The letter is here, but it could not be saved to the history: {err.message}", icon=":material/warning:")
     version = Version(number=len(state.versions) + 1, label=label, tone=tone, instruction=instruction,
                       letter=result.letter, result=data, case=case_data, history_id=row_id)
     state.versions.append(version)

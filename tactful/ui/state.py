@@ -15,7 +15,8 @@ from typing import Any
 import streamlit as st
 
 from ..catalog import Catalog, load
-from ..config import Settings
+from ..config import Settings, load_settings
+from ..errors import ConfigError
 from ..history import History
 from ..letter import Letter
 
@@ -81,4 +82,14 @@ def current_settings() -> Settings:
     key = page_state().api_key
     if key:
         over["api_key"] = key
-    return Settings(**over)
+    return settings_or_stop(**over)
+
+
+def settings_or_stop(**over: Any) -> Settings:
+    """Settings, or the page says which setting is wrong (and what it must be) and stops there."""
+    try:
+        return load_settings(**over)
+    except ConfigError as err:
+        st.error(f"A setting is wrong: {err.message}. Fix it and reload the page.", icon=":material/error:")
+        st.stop()
+        raise  # st.stop() ends the script; this line is never reached

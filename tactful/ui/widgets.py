@@ -9,7 +9,7 @@ import streamlit as st
 from ..config import Settings
 from ..highlight import highlighted
 from ..prompts import versions
-from .state import catalog, page_state
+from .state import catalog, page_state, settings_or_stop
 
 
 def verdict(report: dict[str, Any], text: str, *, provider: str = "", model: str = "") -> None:
@@ -37,7 +37,7 @@ def verdict(report: dict[str, Any], text: str, *, provider: str = "", model: str
 
 def settings_panel() -> Settings:
     """The sidebar: provider, endpoint, model, key (session only), prompt version, repairs."""
-    base = Settings()
+    base = settings_or_stop()
     with st.sidebar:
         st.header("Settings")
         provider = st.radio("Provider", ["offline", "openai"], key="set_provider",
