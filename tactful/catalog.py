@@ -117,6 +117,7 @@ class RuleSpec(_Data):
     unsure_at: float = 0.6                 # learned rules: from this probability up to the threshold, a warning
     min_chars: int = 30                    # learned rules: shorter sentences are judged by the phrase lists only
     veto: float = 0.1                      # learned rules: a phrase hit in a sentence under this is a look-alike
+    owned_by_admission: bool = False       # learned rules: no unsure finding in a sentence that owns the fault
     regex: list[str] = Field(default_factory=list)
     min_confidence: float = 0.8
     min_words: int = 8
@@ -156,6 +157,10 @@ class LangPack(_Data):
     titles: list[str] = Field(default_factory=list)  # abbreviations whose dot does not end a sentence
     honorifics: list[str] = Field(default_factory=list)  # Mr, Encik, คุณ: people do not sign with their own
     number_words: dict[str, int] = Field(default_factory=dict)  # "twelve": 12, "dua belas": 12, "สิบสอง": 12
+    # words that own a fault in the first person ("our mistake", "we did not"): the meaning model's
+    # unsure finding of blame or an excuse in such a sentence is dropped (see rules' owned_by_admission)
+    owning: list[str] = Field(default_factory=list)
+    owning_regex: list[str] = Field(default_factory=list)
     sections: dict[str, list[str]]
     rules: dict[str, LangRule]
     messages: dict[str, str] = Field(default_factory=dict)
@@ -185,7 +190,10 @@ class Lang:
         flags = re.IGNORECASE | re.MULTILINE
         for rule_id in rules:
             entries += [(p, f"rule:{rule_id}") for p in pack.rules.get(rule_id, LangRule()).phrases]
+        entries += [(p, "owning") for p in pack.owning]
         self.index = PhraseIndex(entries, tk)
+        self.owning = [re.compile(self._checked(nfc(r), source, node, ("owning_regex", i)), re.IGNORECASE)
+                       for i, r in enumerate(pack.owning_regex)]
         for rule_id, spec in rules.items():
             own = pack.rules.get(rule_id, LangRule())
             regexes = [self._checked(nfc(r), source, node, ("rules", rule_id, "regex", i)) for i, r in enumerate(own.regex)]

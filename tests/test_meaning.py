@@ -235,3 +235,36 @@ def test_spans_point_into_the_users_own_text() -> None:
     assert verdict.text == nfd.replace("\ud800", "\ufffd")
     solution = next(s for s in verdict.sections if s.id == "solution")
     assert solution.present and nfd[solution.parts[0][0] : solution.parts[0][1]].startswith("One option")
+
+
+OWNING_LETTER = """Estimada Sra. Ruiz:
+
+Gracias por escribirnos y por contarnos lo ocurrido con su bicicleta.
+
+Lamentamos mucho el retraso. {cause}
+
+Le llamaremos el 27 de noviembre para hablarlo con calma.
+
+Atentamente,
+
+Marta Gil
+Responsable de taller"""
+
+
+def test_a_sentence_that_owns_its_cause_is_not_unsure_blame_and_the_words_are_data(tmp_path: Path) -> None:
+    from tactful.catalog import ROOT, load
+
+    owning = OWNING_LETTER.format(cause="El retraso se debió a que no pedimos a tiempo la pieza del motor al fabricante.")
+    shifting = OWNING_LETTER.format(cause="El retraso se debió a que la empresa de transporte que usamos entregó la "
+                                          "pieza en otra tienda.")
+
+    def blame(letter: str, catalog=None) -> list[bool]:
+        verdict = check(letter, kind="complaint_reply", stage="acknowledgement", lang="es", catalog=catalog)
+        return [v.unsure for v in verdict.violations if v.rule == "blame_shifting"]
+
+    assert blame(owning) == [] and blame(shifting)
+    for folder in ("guardrails", "prompts", "evals"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    pack = tmp_path / "guardrails" / "lang" / "es.yaml"
+    pack.write_text("\n".join(line for line in pack.read_text().splitlines() if not line.startswith("owning_regex:")))
+    assert blame(owning, load(tmp_path)) == [True]  # without the pack's owning words the model alone is unsure

@@ -7,7 +7,9 @@ list holds are caught ("the courier company we use delivered on the wrong round"
 whose probability reaches the rule's ``threshold`` is a violation; one between ``unsure_at`` and
 the threshold is a warning that says the checker is not sure. A phrase hit inside a sentence
 the model is sure does not commit the fault (under the rule's ``veto``) is a look-alike and
-is dropped ("our driver left it in the rain, and that was our failure" owns the fault).
+is dropped ("our driver left it in the rain, and that was our failure" owns the fault). For
+rules with ``owned_by_admission``, an unsure finding in a sentence holding the pack's
+``owning`` words ("the delay was because we did not order the part in time") is dropped too.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ def phrases(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
         message = doc.lang.message(rule_id, rule.message).format(match=found.strip())
         out.append(doc.violation(rule_id, rule, message, (start, end)))
     hit = [v.span for v in out if v.span]
+    owned = doc.matches("owning", doc.lang.owning) if rule.owned_by_admission else []
     threshold = _threshold(doc, rule_id, rule)
     # an unsure band only for blocking rules: a warning rule's warning is already "check this"
     unsure_at = min(rule.unsure_at, threshold) if rule.severity == "error" else threshold
@@ -92,6 +95,8 @@ def phrases(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
         if prob >= threshold:
             message = doc.lang.message(rule_id, rule.message).format(match=found)
             out.append(doc.violation(rule_id, rule, message, span))
+        elif any(span[0] <= s < span[1] for s, _ in owned):
+            continue  # unsure, and the sentence owns the fault in the first person ("we did not order it in time")
         else:  # the evidence is real but not conclusive: say so, and let the writer judge
             message = (rule.message_unsure or rule.message).format(match=found)
             out.append(doc.violation(rule_id, rule, message, span).as_unsure())
