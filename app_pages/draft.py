@@ -9,7 +9,7 @@ from tactful.catalog import ROOT
 from tactful.errors import TactfulError
 from tactful.export import to_docx, to_md, to_txt
 from tactful.letter import LANGS, TONES, CaseFile
-from tactful.ui.form import CHOICES, example_case, facts_form, validate
+from tactful.ui.form import CHOICES, example_case, facts_form, keep, restore, validate, widget_values
 from tactful.ui.run import draft_version, summary
 from tactful.ui.state import catalog, current_settings, page_state
 from tactful.ui.widgets import verdict
@@ -31,13 +31,28 @@ try:
 except TactfulError as err:
     st.error(err.message)
     st.stop()
-tone = c3.selectbox("Tone", TONES, key=f"{prefix}.tone", index=TONES.index(example.tone))
+if state.facts is None or st.session_state.pop("load_example", False):  # a first visit, or asked for
+    state.facts = widget_values(example.facts)
+    state.facts_lang = lang
+    for key, value in state.facts.items():
+        st.session_state[key] = value if not key.endswith(".date") or value else dt.date.today()
+    st.session_state[f"{prefix}.tone"] = example.tone
+restore(state.facts)
+st.session_state.setdefault(f"{prefix}.tone", example.tone)
+tone = c3.selectbox("Tone", TONES, key=f"{prefix}.tone")
 st.caption(f"{cat.kind(kind).aim} Fields marked * are required. Drafted by "
            f"{'the built-in offline drafter' if settings.resolved_provider == 'offline' else settings.model}.")
+if st.button("Load an example", help="Replace the facts with an example case for this letter and language"):
+    st.session_state["load_example"] = True
+    st.rerun()
+if state.facts_lang and state.facts_lang != lang and settings.resolved_provider == "offline":
+    st.info(f"The offline drafter writes the facts as they are typed: write them in {cat.lang(lang).pack.name} "
+            f"(they came from a {cat.lang(state.facts_lang).pack.name} example), or load an example.",
+            icon=":material/translate:")
 
-with st.form(f"form.{prefix}"):
-    raw = facts_form(layout.facts, example.facts, prefix, state.form_errors)
-    submitted = st.form_submit_button("Draft letter", type="primary")
+raw = facts_form(layout.facts, state.form_errors)
+keep(state.facts)
+submitted = st.button("Draft letter", type="primary")
 
 if submitted:
     case, errors = validate(raw, kind=kind, stage=stage, lang=lang, tone=tone, catalog=cat)
@@ -55,6 +70,11 @@ if not state.versions:
     st.stop()
 
 current = state.versions[-1]
+if (current.case["kind"], current.case.get("stage"), current.case["lang"]) != (kind, stage, lang):
+    earlier = next(label for label, pair in CHOICES.items() if pair == (current.case["kind"], current.case.get("stage")))
+    st.info(f"Your last letter ({earlier}, {cat.lang(current.case['lang']).pack.name}) belongs to the earlier "
+            "choice; it is kept in History. Draft letter makes one for this choice.", icon=":material/history:")
+    st.stop()
 st.subheader(f"Version {current.number}: {current.label}")
 if current.movement:
     (st.info if "Not" not in current.movement and "Did not" not in current.movement else st.warning)(current.movement)

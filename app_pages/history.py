@@ -6,6 +6,7 @@ import streamlit as st
 
 from tactful.history import HistoryError
 from tactful.letter import Letter
+from tactful.ui.form import reopen_into_form
 from tactful.ui.state import Version, current_settings, history, page_state
 from tactful.ui.widgets import verdict
 
@@ -34,6 +35,7 @@ for row in rows:
             state.versions = [Version(number=1, label=f"Reopened #{row.id}", tone=row.tone, instruction=row.instruction,
                                       letter=letter, result={**row.report_result(), "sections": row.letter},
                                       case=row.case, history_id=row.id)]
+            reopen_into_form(row.case, state)
             st.switch_page("app_pages/draft.py")
         if c2.button("Delete", key=f"delete.{row.id}"):
             store.delete(row.id)

@@ -140,6 +140,28 @@ def test_history_reopens_a_draft(app: AppTest) -> None:
     assert any("Guardrails passed" in s.value for s in app.success)
 
 
+def test_reopening_a_draft_restores_its_kind_language_and_facts(app: AppTest) -> None:
+    app.selectbox(key="lang").set_value("ms")
+    app.selectbox(key="choice").set_value("Win back a lost customer")
+    app.run()
+    next(b for b in app.button if b.label == "Load an example").click()
+    app.run()
+    company = field(app, "Company").value
+    draft(app)
+    app.selectbox(key="lang").set_value("en")
+    app.selectbox(key="choice").set_value("Bad news to a client")
+    app.run()
+    field(app, "Company").set_value("Somewhere Else Ltd")
+    app.run()
+    goto(app, "app_pages/history.py")
+    next(b for b in app.button if b.label == "Reopen in Draft a letter").click()
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="choice").value == "Win back a lost customer" and app.selectbox(key="lang").value == "ms"
+    assert field(app, "Company").value == company
+    assert any("Reopened #" in h.value for h in app.subheader)
+
+
 def test_no_telemetry_and_no_external_ip_lookup() -> None:
     import tomllib
 
@@ -171,6 +193,8 @@ def test_every_letter_and_language_drafts_from_its_example(lang: str, tmp_path: 
     at.selectbox(key="lang").set_value(lang)
     for choice in CHOICES:
         at.selectbox(key="choice").set_value(choice)
+        at.run()
+        next(b for b in at.button if b.label == "Load an example").click()
         at.run()
         draft(at)
         assert not at.error, [e.value for e in at.error]
@@ -209,3 +233,31 @@ def test_a_bad_setting_is_named_on_the_page(tmp_path: Path, monkeypatch: pytest.
     at.run()
     assert not at.exception
     assert any("TACTFUL_MAX_REPAIRS" in e.value for e in at.error)
+
+
+def test_switching_kind_and_language_keeps_every_fact_typed(app: AppTest) -> None:
+    field(app, "Company").set_value("Harbour Lane Bank")
+    field(app, "The bad news").set_value("We cannot extend your overdraft.")
+    app.run()
+    app.selectbox(key="choice").set_value("Win back a lost customer")
+    app.run()
+    assert field(app, "Company").value == "Harbour Lane Bank"  # a fact both kinds share carries over
+    app.selectbox(key="lang").set_value("es")
+    app.run()
+    assert any("write them in Español" in i.value for i in app.info)  # the offline drafter needs them in Spanish
+    app.selectbox(key="choice").set_value("Bad news to a client")
+    app.run()
+    assert field(app, "Company").value == "Harbour Lane Bank"
+    assert field(app, "The bad news").value == "We cannot extend your overdraft."  # kept while it was not shown
+    next(b for b in app.button if b.label == "Load an example").click()
+    app.run()
+    assert field(app, "Company").value != "Harbour Lane Bank"  # only when asked
+
+
+def test_after_a_switch_the_earlier_letter_is_not_shown_as_current(app: AppTest) -> None:
+    draft(app)
+    assert any("Guardrails passed" in s.value for s in app.success)
+    app.selectbox(key="choice").set_value("Win back a lost customer")
+    app.run()
+    assert not app.success and not [b for b in app.button if b.label == "Shorter"]
+    assert any("belongs to the earlier choice" in i.value and "Bad news to a client" in i.value for i in app.info)

@@ -126,3 +126,23 @@ def test_model_draft_recovers_from_rate_limit(browser, tmp_path: Path) -> None:
         proc.terminate()
         proc.wait(timeout=20)
         fake.stop()
+
+
+def test_switching_kind_keeps_the_facts_typed_and_hides_the_earlier_letter(browser, offline_app: str) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 2200})
+    page.goto(offline_app)
+    company = page.get_by_role("textbox", name="Company *")
+    expect(company).to_have_value("Fake Financial", timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="Draft letter").click()
+    expect(page.get_by_text("Guardrails passed").first).to_be_visible(timeout=TIMEOUT_MS)
+    company.fill("Harbour Lane Bank")  # typed, and the kind switched before anything else
+    company.press("Tab")
+    page.get_by_role("combobox", name="Letter").click()
+    page.get_by_role("option", name="Win back a lost customer").click()
+    expect(page.get_by_text("belongs to the earlier choice")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_role("textbox", name="Company *")).to_have_value("Harbour Lane Bank")
+    expect(page.get_by_text("Guardrails passed")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "4-switched-kind-facts-kept.png"), full_page=True)
+    page.close()

@@ -1,7 +1,11 @@
-"""The case form: one widget per fact the chosen kind needs, prefilled from an example case.
+"""The case form: one widget per fact the chosen kind needs.
 
-Widget keys are per kind, stage and language, so switching back and forth loses nothing,
-and a failed validation keeps every value. Errors are shown under the field they name.
+Widget keys are per fact (``fact.<name>``, ``fact.<name>.<part>``), not per kind or language,
+and every value is kept in the page state (``PageState.facts``), so switching the kind, the
+language or the page keeps what was typed, and facts the kinds share carry over. An example
+fills the form on a first visit and when the user asks ("Load an example"), never otherwise.
+There is no ``st.form``: a value counts as soon as it is typed, so a switch cannot drop it.
+Errors are shown under the field they name.
 """
 
 from __future__ import annotations
@@ -49,47 +53,76 @@ def _error(errors: dict[str, str], name: str) -> None:
         st.markdown(f":red[{errors[name]}]")
 
 
-def _widget(spec: FactSpec, facts: Facts, key: str) -> Any:
-    value = getattr(facts, spec.name)
+PAIRS = {"sender": ("name", "title"), "customer": ("name", "relationship"), "referral": ("name", "contact"),
+         "meeting": ("date", "mode"), "agreed_resolution": ("action", "timeframe")}
+FLAGS = {"our_fault", "relationship_ending"}
+
+
+def widget_values(facts: Facts) -> dict[str, Any]:
+    """The form's widget keys and values for ``facts`` (an example, or a reopened draft)."""
+    out: dict[str, Any] = {}
+    for name in Facts.model_fields:
+        value = getattr(facts, name)
+        if name in PAIRS:
+            for part in PAIRS[name]:
+                got = getattr(value, part, None) if value is not None else None
+                out[f"fact.{name}.{part}"] = got if got is not None else ("" if part != "date" else None)
+        elif name in FLAGS:
+            out[f"fact.{name}"] = bool(value)
+        elif name == "people_involved":
+            out[f"fact.{name}"] = ", ".join(value or [])
+        else:
+            out[f"fact.{name}"] = value or ""
+    return out
+
+
+def restore(saved: dict[str, Any]) -> None:
+    """Put the kept values back into widgets Streamlit dropped (a widget not shown in a run loses its state)."""
+    for key, value in saved.items():
+        if key not in st.session_state:
+            st.session_state[key] = value if not key.endswith(".date") or value else dt.date.today()
+
+
+def keep(saved: dict[str, Any]) -> None:
+    """Copy this run's widget values into the kept values."""
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith("fact."):
+            saved[key] = st.session_state[key]
+
+
+def _widget(spec: FactSpec) -> Any:
     name, help_ = spec.name, spec.help
     star = " *" if spec.required else ""
     label = spec.label + star
     head = spec.label.split(" (")[0]  # "Sender (name, title)" -> "Sender", for two-part fields
-    if name in {"sender", "customer"}:
+    key = f"fact.{name}"
+    if name in PAIRS:
+        first, second = PAIRS[name]
         c1, c2 = st.columns(2)
-        who = c1.text_input(f"{head}: name{star}", value=value.name if value else "", key=f"{key}.name", help=help_)
-        extra_field = "title" if name == "sender" else "relationship"
-        extra = c2.text_input(f"{extra_field.title()}", value=getattr(value, extra_field) or "" if value else "",
-                              key=f"{key}.{extra_field}")
-        return {"name": who, extra_field: extra or None}
-    if name == "referral":
-        c1, c2 = st.columns(2)
-        return {"name": c1.text_input(f"{head}: name{star}", value=value.name if value else "", key=f"{key}.name", help=help_),
-                "contact": c2.text_input("Contact", value=value.contact if value else "", key=f"{key}.contact")}
-    if name == "meeting":
-        c1, c2 = st.columns(2)
-        return {"date": c1.date_input(label, value=value.date if value else dt.date.today(), key=f"{key}.date", help=help_),
-                "mode": c2.text_input("Mode", value=value.mode if value else "phone call", key=f"{key}.mode")}
-    if name == "agreed_resolution":
-        c1, c2 = st.columns(2)
-        return {"action": c1.text_input(f"{head}: action{star}", value=value.action if value else "", key=f"{key}.action",
-                                        help=help_),
-                "timeframe": c2.text_input("Timeframe", value=value.timeframe if value else "", key=f"{key}.timeframe")}
-    if name in {"our_fault", "relationship_ending"}:
-        return st.checkbox(label, value=bool(value), key=key, help=help_)
+        a: Any
+        if first == "date":
+            if st.session_state.get(f"{key}.date") is None:
+                st.session_state[f"{key}.date"] = dt.date.today()
+            a = c1.date_input(label, key=f"{key}.date", help=help_)
+        else:
+            a = c1.text_input(f"{head}: {first}{star}", key=f"{key}.{first}", help=help_)
+        b = c2.text_input(second.title(), key=f"{key}.{second}")
+        return {first: a, second: (b or None) if name in {"sender", "customer"} else b}
+    if name in FLAGS:
+        return st.checkbox(label, key=key, help=help_)
     if name == "people_involved":
-        text = st.text_input(label, value=", ".join(value or []), key=key, help=help_ + " Separate names with commas.")
+        text = st.text_input(label, key=key, help=help_ + " Separate names with commas.")
         return [p.strip() for p in text.split(",") if p.strip()]
     if name in LONG_TEXT:
-        return st.text_area(label, value=value or "", key=key, help=help_, height=80) or None
-    return st.text_input(label, value=value or "", key=key, help=help_) or None
+        return st.text_area(label, key=key, help=help_, height=80) or None
+    return st.text_input(label, key=key, help=help_) or None
 
 
-def facts_form(facts_specs: list[FactSpec], example: Facts, prefix: str, errors: dict[str, str]) -> dict[str, Any]:
-    """Render the fact widgets (inside the caller's form) and return the raw values."""
+def facts_form(facts_specs: list[FactSpec], errors: dict[str, str]) -> dict[str, Any]:
+    """Render the fact widgets and return the raw values."""
     raw: dict[str, Any] = {}
     for spec in facts_specs:
-        value = _widget(spec, example, f"{prefix}.{spec.name}")
+        value = _widget(spec)
         optional_pair = spec.name in {"referral", "agreed_resolution"}
         if optional_pair and isinstance(value, dict) and not any(value.values()):
             value = None  # an optional pair left blank is absent, not half-filled
@@ -117,3 +150,15 @@ def validate(raw: dict[str, Any], *, kind: str, stage: str | None, lang: str, to
     if problems:
         return None, {name: reason for name, reason in problems}
     return case, {}
+
+
+def reopen_into_form(case: dict[str, Any], state: Any) -> None:
+    """Put a stored case (a reopened draft) into the form: its kind, stage, language, tone and facts."""
+    choice = next(label for label, pair in CHOICES.items() if pair == (case["kind"], case.get("stage")))
+    st.session_state["choice"] = choice
+    st.session_state["lang"] = case["lang"]
+    st.session_state[f"{case['kind']}.{case.get('stage')}.{case['lang']}.tone"] = case.get("tone", "neutral")
+    state.facts = widget_values(Facts.model_validate(case["facts"]))
+    state.facts_lang = ""
+    for key, value in state.facts.items():
+        st.session_state[key] = value if not key.endswith(".date") or value else dt.date.today()

@@ -49,6 +49,8 @@ class PageState:
     versions: list[Version] = field(default_factory=list)
     form_errors: dict[str, str] = field(default_factory=dict)
     api_key: str = ""
+    facts: dict[str, Any] | None = None  # the form's values by widget key (None: first visit, load an example)
+    facts_lang: str = ""  # the language of the example the facts came from ("" once the user typed)
 
 
 def page_state() -> PageState:
