@@ -20,14 +20,23 @@ text = st.text_area("Your letter", height=300, key="check_text",
                     placeholder="Paste the whole letter, from the greeting to the signature.")
 facts_yaml = st.text_area("Case facts (optional, a case file in YAML) to check names, numbers and dates",
                           height=150, key="check_facts")
-if st.button("Check letter", type="primary") and text.strip():
-    try:
-        facts = parse_case(facts_yaml, "case facts", cat).facts if facts_yaml.strip() else None
-        report = check(text, kind=kind, lang=lang, stage=stage, facts=facts, catalog=cat)
-        st.session_state["check_report"] = (report.to_json(), report.text)
-    except TactfulError as err:
-        st.error(err.message)
+inputs = (kind, stage, lang, text, facts_yaml)
+if st.button("Check letter", type="primary"):
+    st.session_state.pop("check_report", None)
+    if not text.strip():
+        st.warning("Paste a letter first.", icon=":material/content_paste:")
+    else:
+        try:
+            facts = parse_case(facts_yaml, "case facts", cat).facts if facts_yaml.strip() else None
+            report = check(text, kind=kind, lang=lang, stage=stage, facts=facts, catalog=cat)
+            st.session_state["check_report"] = (report.to_json(), report.text, inputs)
+        except TactfulError as err:  # shown alone: no earlier report under it
+            st.error(err.message)
 if "check_report" in st.session_state:
-    report, checked = st.session_state["check_report"]
-    verdict(report, checked)
-    section_map(report, checked)
+    report, checked, judged = st.session_state["check_report"]
+    if judged != inputs:  # the letter, the facts or the choice changed since: the report is stale
+        del st.session_state["check_report"]
+        st.caption("The letter or the facts changed since the last check: press Check letter again.")
+    else:
+        verdict(report, checked)
+        section_map(report, checked)

@@ -16,7 +16,8 @@ runs = sorted((p for p in runs_dir.glob("*") if (p / "results.jsonl").exists()),
 if not runs:
     st.info("No runs yet. Run `tactful eval --prompt v1 --prompt v2` (results go to .tactful/runs/).")
     st.stop()
-picked = st.multiselect("Runs", runs, default=runs[:1], format_func=lambda p: p.name, key="runs_picked")
+# keyed by folder: another folder's picks never hide this one's runs
+picked = st.multiselect("Runs", runs, default=runs[:1], format_func=lambda p: p.name, key=f"runs_picked.{runs_dir}")
 rows = [row for run in picked for row in read_rows(run)]
 if not rows:
     st.stop()

@@ -100,13 +100,19 @@ def test_check_page_shows_where_each_section_was_found(app: AppTest) -> None:
 def test_evals_page_compares_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tactful.cli import main
 
+    cases = str(Path(APP).parent / "evals" / "cases" / "win_back")
+    other = tmp_path / "other"  # a folder with a run of its own, shown first (as a developer's runs would be)
+    assert main(["eval", "--provider", "offline", "--prompt", "v2", "--cases", cases, "--out", str(other / "r0")]) == 0
     runs = tmp_path / "runs"
     assert main(["eval", "--provider", "offline", "--prompt", "v1", "--prompt", "v2",
-                 "--cases", str(Path(APP).parent / "evals" / "cases" / "win_back"), "--out", str(runs / "r1")]) == 0
+                 "--cases", cases, "--out", str(runs / "r1")]) == 0
     monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     goto(at, "app_pages/evals.py")
+    at.text_input(key="runs_dir").set_value(str(other))
+    at.run()
+    assert list(at.dataframe[0].value["prompt"]) == ["v2"]
     at.text_input(key="runs_dir").set_value(str(runs))
     at.run()
     assert not at.exception
@@ -261,3 +267,36 @@ def test_after_a_switch_the_earlier_letter_is_not_shown_as_current(app: AppTest)
     app.run()
     assert not app.success and not [b for b in app.button if b.label == "Shorter"]
     assert any("belongs to the earlier choice" in i.value and "Bad news to a client" in i.value for i in app.info)
+
+
+def test_check_page_never_shows_a_stale_report(app: AppTest) -> None:
+    at = goto(app, "app_pages/check.py")
+    next(b for b in at.button if b.label == "Check letter").click()
+    at.run()
+    assert any("Paste a letter first" in w.value for w in at.warning)
+    at.text_area(key="check_text").set_value(
+        "Dear Mr. Lee,\n\nThank you for banking with us.\n\nDue to your late payments, your loan was denied.\n\n"
+        "Yours sincerely,\n\nDana Ortiz")
+    next(b for b in at.button if b.label == "Check letter").click()
+    at.run()
+    assert any("Guardrails failed" in e.value for e in at.error)
+    at.text_area(key="check_text").set_value("Dear Mr. Lee,\n\nA different letter.\n\nDana Ortiz")
+    at.run()
+    assert not any("Guardrails" in e.value for e in at.error)  # the old report is gone
+    assert any("changed since the last check" in c.value for c in at.caption)
+    at.text_area(key="check_facts").set_value("kind: bad_news\nfacts: [oops\n")
+    next(b for b in at.button if b.label == "Check letter").click()
+    at.run()
+    assert [e.value for e in at.error] and all("case facts, line" in e.value for e in at.error)  # alone
+
+
+def test_an_unreachable_model_leaves_the_error_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    monkeypatch.setenv("TACTFUL_MAX_ATTEMPTS", "1")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    draft(at)
+    assert any("cannot reach http://127.0.0.1:9/v1" in e.value for e in at.error)
+    shown = " ".join(m.value for m in at.markdown) + " ".join(str(s) for s in at.get("status"))
+    assert "still arriving" not in shown and "Drafting and checking" not in shown

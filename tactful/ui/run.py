@@ -51,11 +51,18 @@ def draft_version(case: CaseFile, settings: Settings, *, tone: str, label: str, 
     cached_version(settings.prompt_version)
     request = DraftRequest(case=case, catalog=catalog(), prompt_version=settings.prompt_version, tone=tone,
                            instruction=instruction)
-    with st.status("Drafting and checking…", expanded=True) as status:
-        result = guarded_draft(make_drafter(settings), request, max_repairs=settings.max_repairs,
-                               token_budget=settings.token_budget, on_delta=on_delta, on_event=status.write)
-        status.update(label=f"Checked after {len(result.transcript)} attempt(s)", state="complete", expanded=False)
-    box.empty()
+    holder = st.empty()
+    try:
+        with holder.status("Drafting and checking…", expanded=True) as status:
+            result = guarded_draft(make_drafter(settings), request, max_repairs=settings.max_repairs,
+                                   token_budget=settings.token_budget, on_delta=on_delta, on_event=status.write)
+            status.update(label=f"Checked after {len(result.transcript)} attempt(s)", state="complete",
+                          expanded=False)
+    except BaseException:
+        holder.empty()  # the error is shown alone: no "Drafting and checking…" above it
+        raise
+    finally:
+        box.empty()  # nor an unchecked draft "still arriving"
     data = result.to_json()
     case_data = case.model_dump(mode="json", exclude_none=True, exclude={"expect", "notes"})
     try:
