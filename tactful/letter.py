@@ -9,7 +9,7 @@ so the checker reports spans in the same coordinates for structured and pasted l
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -24,6 +24,14 @@ Tone = Literal["neutral", "warm", "formal", "concise", "empathetic", "firm"]
 Stage = Literal["acknowledgement", "resolution"]
 
 
+# Input limits: far above any real case (the longest fact in the shipped and corpus cases is under
+# 400 characters), low enough that a pasted document cannot turn into a letter of thousands of words.
+SHORT, MEDIUM, LONG = 150, 300, 1200
+Short = Annotated[str, Field(max_length=SHORT)]
+Medium = Annotated[str, Field(max_length=MEDIUM)]
+Long = Annotated[str, Field(max_length=LONG)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -31,9 +39,9 @@ class _Strict(BaseModel):
 class Person(_Strict):
     """A named person; a plain string is accepted as the name."""
 
-    name: str = Field(min_length=1)
-    title: str | None = None
-    relationship: str | None = None
+    name: str = Field(min_length=1, max_length=SHORT)
+    title: Short | None = None
+    relationship: Medium | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -44,43 +52,43 @@ class Person(_Strict):
 class Contact(_Strict):
     """Someone the customer can be referred to."""
 
-    name: str = Field(min_length=1)
-    contact: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=MEDIUM)
+    contact: str = Field(min_length=1, max_length=SHORT)
 
 
 class Meeting(_Strict):
     """A proposed call or meeting."""
 
     date: dt.date
-    mode: str = "phone call"
+    mode: Short = "phone call"
 
 
 class Resolution(_Strict):
     """What both sides agreed, and by when."""
 
-    action: str = Field(min_length=1)
-    timeframe: str = Field(min_length=1)
+    action: str = Field(min_length=1, max_length=MEDIUM)
+    timeframe: str = Field(min_length=1, max_length=MEDIUM)
 
 
 class Facts(_Strict):
     """The case facts; which ones a kind needs is data (guardrails/kinds/*.yaml)."""
 
-    company: str = Field(min_length=1)
+    company: str = Field(min_length=1, max_length=SHORT)
     sender: Person
     customer: Person
-    what_happened: str | None = None
-    impact: str | None = None
+    what_happened: Long | None = None
+    impact: Long | None = None
     our_fault: bool = False
-    offer: str | None = None
-    remedy: str | None = None
+    offer: Long | None = None
+    remedy: Long | None = None
     relationship_ending: bool = False
     referral: Contact | None = None
-    prevention: str | None = None
+    prevention: Long | None = None
     meeting: Meeting | None = None
-    discussion: str | None = None
+    discussion: Long | None = None
     agreed_resolution: Resolution | None = None
-    people_involved: list[str] = Field(default_factory=list)
-    mission: str | None = None
+    people_involved: list[Short] = Field(default_factory=list, max_length=20)
+    mission: Long | None = None
 
     @field_validator("people_involved", mode="before")
     @classmethod

@@ -300,3 +300,11 @@ def test_an_unreachable_model_leaves_the_error_alone(tmp_path: Path, monkeypatch
     assert any("cannot reach http://127.0.0.1:9/v1" in e.value for e in at.error)
     shown = " ".join(m.value for m in at.markdown) + " ".join(str(s) for s in at.get("status"))
     assert "still arriving" not in shown and "Drafting and checking" not in shown
+
+
+def test_a_fact_over_its_limit_is_named_at_the_field_and_nothing_is_drafted(app: AppTest) -> None:
+    field(app, "The bad news").set_value("We cannot approve it. " * 1000)  # 22,000 characters
+    draft(app)
+    assert any("too long: 22,000 characters, at most 1,200" in m.value for m in app.markdown if m.value.startswith(":red["))
+    assert not app.success
+    assert field(app, "The bad news").value.startswith("We cannot approve it.")  # kept, to shorten

@@ -144,6 +144,9 @@ def validate(raw: dict[str, Any], *, kind: str, stage: str | None, lang: str, to
             field = loc[1] if len(loc) > 1 and loc[0] == "facts" else loc[0]
             where = ".".join(loc[2:])
             msg = "required" if e["type"] in {"missing", "string_too_short"} else e["msg"]
+            if e["type"] == "string_too_long":
+                limit = (e.get("ctx") or {}).get("max_length")
+                msg = f"too long: {len(str(e.get('input', ''))):,} characters, at most {limit:,}"
             errors.setdefault(field, f"{where + ': ' if where else ''}{msg}")
         return None, errors
     problems = missing_facts(case, catalog)
