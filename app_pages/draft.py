@@ -52,6 +52,8 @@ if state.facts_lang and state.facts_lang != lang and settings.resolved_provider 
 
 raw = facts_form(layout.facts, state.form_errors)
 keep(state.facts)
+if state.form_errors:  # a summary next to the button; each message is also under its field
+    st.error("Before drafting: " + "; ".join(state.form_errors.values()) + ".", icon=":material/error:")
 submitted = st.button("Draft letter", type="primary")
 
 if submitted:

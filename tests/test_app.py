@@ -305,6 +305,21 @@ def test_an_unreachable_model_leaves_the_error_alone(tmp_path: Path, monkeypatch
 def test_a_fact_over_its_limit_is_named_at_the_field_and_nothing_is_drafted(app: AppTest) -> None:
     field(app, "The bad news").set_value("We cannot approve it. " * 1000)  # 22,000 characters
     draft(app)
-    assert any("too long: 22,000 characters, at most 1,200" in m.value for m in app.markdown if m.value.startswith(":red["))
+    under = [m.value for m in app.markdown if m.value.startswith(":red[")]
+    assert any("The bad news is too long: 22,000 characters, at most 1,200" in m for m in under)
     assert not app.success
     assert field(app, "The bad news").value.startswith("We cannot approve it.")  # kept, to shorten
+
+
+def test_form_errors_name_the_field_in_plain_words_with_a_summary(app: AppTest) -> None:
+    field(app, "Company").set_value("")
+    next(w for w in app.checkbox if w.label.startswith("Was it our fault")).check()
+    field(app, "How it is being fixed").set_value("")
+    draft(app)
+    under = [m.value for m in app.markdown if m.value.startswith(":red[")]
+    assert any("Company is required" in m for m in under)
+    field(app, "Company").set_value("Fake Financial")  # the shape error first; fixed, the conditional one is next
+    draft(app)
+    under = [m.value for m in app.markdown if m.value.startswith(":red[")]
+    assert any("How it is being fixed is required when “Was it our fault?” is ticked" in m for m in under)
+    assert any(e.value.startswith("Before drafting: How it is being fixed is required") for e in app.error)

@@ -131,9 +131,15 @@ def facts_form(facts_specs: list[FactSpec], errors: dict[str, str]) -> dict[str,
     return raw
 
 
+def _head(label: str) -> str:
+    """"Sender (name, title)" -> "Sender": the field's name in a sentence."""
+    return label.split(" (")[0]
+
+
 def validate(raw: dict[str, Any], *, kind: str, stage: str | None, lang: str, tone: str,
              catalog: Catalog) -> tuple[CaseFile | None, dict[str, str]]:
-    """A case from the form, or field name -> message for each problem."""
+    """A case from the form, or field name -> a plain message naming the field, for each problem."""
+    labels = {spec.name: spec.label for spec in catalog.kind(kind).stage(stage).facts}
     data = {"kind": kind, "lang": lang, "tone": tone, "facts": raw, **({"stage": stage} if stage else {})}
     try:
         case = CaseFile.model_validate(data)
@@ -142,17 +148,27 @@ def validate(raw: dict[str, Any], *, kind: str, stage: str | None, lang: str, to
         for e in err.errors():
             loc = [str(p) for p in e["loc"]]
             field = loc[1] if len(loc) > 1 and loc[0] == "facts" else loc[0]
-            where = ".".join(loc[2:])
-            msg = "required" if e["type"] in {"missing", "string_too_short"} else e["msg"]
-            if e["type"] == "string_too_long":
+            name = _head(labels.get(field, field)) + "".join(f": {part}" for part in loc[2:] if not part.isdigit())
+            if e["type"] in {"missing", "string_too_short"} or e.get("input") is None:
+                msg = f"{name} is required"
+            elif e["type"] == "string_too_long":
                 limit = (e.get("ctx") or {}).get("max_length")
-                msg = f"too long: {len(str(e.get('input', ''))):,} characters, at most {limit:,}"
-            errors.setdefault(field, f"{where + ': ' if where else ''}{msg}")
+                msg = f"{name} is too long: {len(str(e.get('input', ''))):,} characters, at most {limit:,}"
+            else:
+                msg = f"{name}: {e['msg'][0].lower()}{e['msg'][1:]}"
+            errors.setdefault(field, msg)
         return None, errors
     problems = missing_facts(case, catalog)
     if problems:
-        return None, {name: reason for name, reason in problems}
+        return None, {name: _missing(name, labels, catalog.kind(kind).stage(stage).facts) for name, _ in problems}
     return case, {}
+
+
+def _missing(name: str, labels: dict[str, str], specs: list[FactSpec]) -> str:
+    spec = next(s for s in specs if s.name == name)
+    if spec.required_when:
+        return f"{_head(spec.label)} is required when “{labels.get(spec.required_when, spec.required_when)}” is ticked"
+    return f"{_head(spec.label)} is required"
 
 
 def reopen_into_form(case: dict[str, Any], state: Any) -> None:
