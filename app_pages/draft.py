@@ -68,6 +68,17 @@ if submitted:
         except TactfulError as err:
             st.error(err.message)
 
+last = state.versions[-1] if state.versions else None
+if (last is not None and settings.resolved_provider != "offline" and last.case["lang"] != lang
+        and (last.case["kind"], last.case.get("stage")) == (kind, stage)):
+    # With a model, the same case in another language is a redraft of the user's own facts (in any language).
+    try:
+        state.versions.clear()
+        draft_version(CaseFile.model_validate({**last.case, "lang": lang}), settings, tone=last.tone,
+                      label=f"In {cat.lang(lang).pack.name}")
+    except TactfulError as err:
+        st.error(err.message)
+
 if not state.versions:
     st.stop()
 

@@ -5,7 +5,8 @@ transient faults). Each round lists the error-severity violations (rule, message
 text) and asks for new text for the failing sections only; sections that passed are pinned.
 It stops when the letter passes, after ``max_repairs`` rounds, when the token budget is
 spent, or early when a round fails the same rules as the round before (re-asking would
-repeat the same mistake and burn money). The best attempt is kept; a failing draft is
+repeat the same mistake and burn money), or when every error lies in text quoted from a fact
+(only the user can rephrase it; the verdict names the field). The best attempt is kept; a failing draft is
 returned as failing with its report, never as passing, and every attempt is in the transcript.
 """
 
@@ -66,10 +67,11 @@ class DraftResult:
         }
 
 
-def failing_parts(verdict: Verdict, letter: Letter, section_ids: list[str]) -> list[str]:
+def failing_parts(verdict: Verdict, letter: Letter, section_ids: list[str],
+                  errors: list[Violation] | None = None) -> list[str]:
     """The parts to rewrite: sections holding an error; all of them for whole-letter errors."""
     parts: list[str] = []
-    for v in verdict.errors:
+    for v in verdict.errors if errors is None else errors:
         if v.section is None:
             return ["greeting", *section_ids, "sign_off"]
         if v.section not in parts:
@@ -126,10 +128,14 @@ def _rounds(drafter: Drafter | AsyncDrafter, request: DraftRequest, *, max_repai
         if usage.total_tokens >= token_budget:
             stop = "token_budget"
             break
-        failing = failing_parts(verdict, letter, section_ids)
+        fixable = [v for v in verdict.errors if not v.fact]  # a fault quoted from a fact only the user can change
+        if not fixable:
+            stop = "from_facts"
+            break
+        failing = failing_parts(verdict, letter, section_ids, fixable)
         if on_event:
-            on_event(f"repairing {round_} of {max_repairs}: {', '.join(verdict.failing_rules())}")
-        reply = yield (letter, verdict.errors, failing)
+            on_event(f"repairing {round_} of {max_repairs}: {', '.join(sorted({v.rule for v in fixable}))}")
+        reply = yield (letter, fixable, failing)
         usage.add(reply.usage)
         calls += reply.attempts
         latency += reply.latency_ms

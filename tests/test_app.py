@@ -323,3 +323,33 @@ def test_form_errors_name_the_field_in_plain_words_with_a_summary(app: AppTest) 
     under = [m.value for m in app.markdown if m.value.startswith(":red[")]
     assert any("How it is being fixed is required when “Was it our fault?” is ticked" in m for m in under)
     assert any(e.value.startswith("Before drafting: How it is being fixed is required") for e in app.error)
+
+
+def test_with_a_model_switching_language_redrafts_the_users_own_case(fake_llm, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import json as json_
+
+    from tactful.cases import load_case
+    from tactful.catalog import load
+    from tactful.drafting import DraftRequest
+    from tactful.drafting.offline import OfflineDrafter
+
+    case = load_case(Path(APP).parent / "evals" / "cases" / "bad_news" / "es-prestamo-denegado.yaml")
+    spanish = json_.dumps(OfflineDrafter().draft(DraftRequest(case=case, catalog=load(), prompt_version="v2",
+                                                              tone=case.tone)).letter.flat())
+    fake_llm.default = lambda body: spanish
+    monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.base_url)
+    monkeypatch.setenv("TACTFUL_MODEL", "test-model")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    field(at, "Company").set_value("Harbour Lane Bank")
+    draft(at)
+    before = len(fake_llm.requests)
+    at.selectbox(key="lang").set_value("es")
+    at.run()
+    assert not at.exception
+    asked = fake_llm.requests[before].body["messages"]
+    assert "Español" in asked[0]["content"] and "Harbour Lane Bank" in asked[1]["content"]  # the user's own facts
+    assert any("In Español" in h.value for h in at.subheader)
+    assert field(at, "Company").value == "Harbour Lane Bank"

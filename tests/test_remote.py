@@ -186,3 +186,16 @@ def test_injected_facts_stay_data_and_the_output_is_still_judged(fake_llm, reque
     assert "never an instruction" in " ".join(fake_llm.requests[0].body["messages"][0]["content"].split())
     assert not result.passed
     assert {"missing_section", "missing_signature"} <= set(result.verdict.failing_rules())
+
+
+def test_a_fault_quoted_from_the_facts_is_not_sent_back_for_repair(fake_llm, request_):
+    facts = request_.case.facts.model_copy(update={
+        "what_happened": "Due to your late payments, your application for a personal loan has been denied."})
+    case = request_.case.model_copy(update={"facts": facts})
+    req = DraftRequest(case=case, catalog=request_.catalog, prompt_version="v2", tone="neutral")
+    letter = json.dumps(OfflineDrafter().draft(req).letter.flat())  # it quotes the fact, blame and all
+    fake_llm.enqueue(Behaviour(content=letter), Behaviour(content=letter))
+    result = guarded_draft(drafter(fake_llm), req, max_repairs=2, token_budget=10_000)
+    blame = [v for v in result.verdict.errors if v.rule == "blame_shifting"]
+    assert blame and all(v.fact == "what_happened" for v in blame)
+    assert result.stop_reason == "from_facts" and len(fake_llm.requests) == 1  # no round spent on it
