@@ -1,11 +1,11 @@
 """Draft a letter: case form -> streamed draft -> guarded letter -> tone versions -> export."""
 
 import datetime as dt
+from pathlib import Path
 
 import streamlit as st
-import yaml
 
-from tactful.catalog import ROOT
+from tactful.cases import save_approved
 from tactful.errors import TactfulError
 from tactful.export import to_docx, to_md, to_txt
 from tactful.letter import LANGS, TONES, CaseFile
@@ -95,6 +95,8 @@ verdict(current.result["report"], current.letter.text, provider=current.result["
         model=current.result["model"])
 
 st.markdown("**Regenerate with a tone adjustment**")
+st.caption("Each adjustment drafts a new version from the facts in the new tone, and says whether it moved "
+           "the way you asked; the current version is kept for comparison.")
 cols = st.columns(len(ADJUSTMENTS) + 1)
 asked = None
 for col, label in zip(cols, ADJUSTMENTS, strict=False):
@@ -144,9 +146,11 @@ e2.download_button("Download .docx", to_docx(current.letter, passed=True, compan
                    f"{name}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 e3.download_button("Download .md", to_md(current.letter, passed=True), f"{name}.md", "text/markdown")
 st.code(current.letter.text, language=None)
+folder = st.text_input("Folder for eval cases", value=str(settings.data_dir / "cases"), key="cases_folder",
+                       help="Where 'Add to the eval cases' saves (run them with tactful eval --cases FOLDER).")
 if st.button("Add this approved letter's case to the eval cases"):
-    folder = ROOT / "evals" / "cases" / current.case["kind"]
-    path = folder / f"{current.case['lang']}-approved-{dt.datetime.now():%Y%m%d-%H%M%S}.yaml"
-    data = {**current.case, "expect": ["passes_guardrails"], "notes": "Approved in the app."}
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    st.success(f"Saved {path.relative_to(ROOT)}")
+    try:
+        saved = save_approved(current.case, Path(folder).expanduser())
+        st.success(f"Saved {saved}")
+    except TactfulError as err:
+        st.error(err.message)

@@ -23,19 +23,22 @@ if not rows:
     st.stop()
 
 st.subheader("Summary per prompt version and model")
-st.dataframe(report.summarise(rows), hide_index=True)
+summary = report.summarise(rows)
+percent = {k: st.column_config.NumberColumn(k.replace("_", " "), format="percent")
+           for k in ("pass_rate", "score") if summary and k in summary[0]}
+st.dataframe(summary, hide_index=True, column_config=percent)
 
 st.subheader("Cells violating each rule")
 rules = report.by_rule(rows)
 chart = [{"rule": rule, "version": f"{p} {m}", "cells": n} for (p, m), counts in rules.items() for rule, n in counts.items()]
 if chart:
-    st.bar_chart(chart, x="rule", y="cells", color="version", stack=False)
+    st.bar_chart(chart, x="rule", y="cells", color="version", stack=False, horizontal=True)  # labels read in full
 else:
     st.success("No violations in these runs.")
 
 st.subheader("Pass rate by version")
-st.bar_chart([{"version": f"{s['prompt']} {s['model']}", "pass rate": s["pass_rate"]} for s in report.summarise(rows)],
-             x="version", y="pass rate")
+st.bar_chart([{"version": f"{s['prompt']} {s['model']}", "pass rate (%)": round(100 * s["pass_rate"], 1)}
+              for s in summary], x="version", y="pass rate (%)", horizontal=True)
 
 st.subheader("Letters side by side")
 cases = sorted({r["case"] for r in rows})

@@ -1,13 +1,11 @@
 """History: every draft of this session (or all sessions), reopened with its report, or deleted."""
 
-import datetime as dt
-
 import streamlit as st
 
 from tactful.history import HistoryError
 from tactful.letter import Letter
-from tactful.ui.form import reopen_into_form
-from tactful.ui.state import Version, current_settings, history, page_state
+from tactful.ui.form import history_title, reopen_into_form
+from tactful.ui.state import Version, catalog, current_settings, history, page_state
 from tactful.ui.widgets import verdict
 
 state = page_state()
@@ -22,12 +20,10 @@ scope = st.radio("Show", ["This session", "All sessions"], horizontal=True, key=
 rows = store.list(state.session_id if scope == "This session" else None)
 st.caption(f"{len(rows)} draft(s) in {store.path}")
 for row in rows:
-    when = dt.datetime.fromtimestamp(row.created).strftime("%Y-%m-%d %H:%M")
-    mark = "passed" if row.passed else "FAILED"
-    with st.expander(f"#{row.id} · {when} · {row.kind} ({row.lang}) · {row.tone} · {mark} · "
-                     f"{row.provider}/{row.model} · prompt {row.prompt_version}"):
-        st.caption(f"{row.attempts} attempt(s) · {row.prompt_tokens + row.completion_tokens} tokens · "
-                   f"{row.latency_ms:.0f} ms · customer: {row.case['facts']['customer']['name']}")
+    with st.expander(history_title(row, catalog())):
+        st.caption(f"{row.tone} tone · {row.provider}/{row.model} · prompt {row.prompt_version} · "
+                   f"{row.attempts} attempt(s) · {row.prompt_tokens + row.completion_tokens} tokens · "
+                   f"{row.latency_ms:.0f} ms")
         letter = Letter.from_flat(row.letter, [k for k in row.letter if k not in {"greeting", "sign_off"}])
         verdict(row.report, letter.text, provider=row.provider, model=row.model)
         c1, c2 = st.columns(2)
@@ -37,6 +33,17 @@ for row in rows:
                                       case=row.case, history_id=row.id)]
             reopen_into_form(row.case, state)
             st.switch_page("app_pages/draft.py")
-        if c2.button("Delete", key=f"delete.{row.id}"):
-            store.delete(row.id)
+        confirm = f"confirm_delete.{row.id}"
+        if st.session_state.get(confirm):
+            st.warning(f"Delete draft #{row.id} for good?", icon=":material/delete:")
+            y, n = st.columns(2)
+            if y.button("Yes, delete it", key=f"delete_yes.{row.id}"):
+                store.delete(row.id)
+                st.session_state.pop(confirm)
+                st.rerun()
+            if n.button("Keep it", key=f"delete_no.{row.id}"):
+                st.session_state.pop(confirm)
+                st.rerun()
+        elif c2.button("Delete", key=f"delete.{row.id}"):
+            st.session_state[confirm] = True
             st.rerun()

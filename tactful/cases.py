@@ -46,3 +46,22 @@ def parse_case(text: str, source: str, catalog: Catalog | None = None) -> CaseFi
 def load_case(path: Path, catalog: Catalog | None = None) -> CaseFile:
     """Read and validate one case file."""
     return parse_case(yamldoc.read_text(path), str(path), catalog)
+
+
+def save_approved(case: dict[str, Any], folder: Path) -> Path:
+    """Write an approved letter's case as an eval case under ``folder/<kind>/`` (an ``OutputError`` if it cannot)."""
+    import datetime as dt
+
+    import yaml
+
+    from .errors import output_error
+
+    target = folder / str(case["kind"])
+    path = target / f"{case['lang']}-approved-{dt.datetime.now():%Y%m%d-%H%M%S}.yaml"
+    data = {**case, "expect": ["passes_guardrails"], "notes": "Approved in the app."}
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    except OSError as err:
+        raise output_error(path, err) from None
+    return path

@@ -78,5 +78,7 @@ def diff_html(before: str, after: str) -> str:
         if i2 > i1:
             out.append(f"<del>{html.escape(''.join(a[i1:i2]))}</del>")
         if j2 > j1:
+            if i2 > i1 and not a[i2 - 1].isspace() and not b[j1].isspace():
+                out.append(" ")  # "old new", not "oldnew": a replaced word and its replacement stay apart
             out.append(f"<ins>{html.escape(''.join(b[j1:j2]))}</ins>")
     return "".join(out).replace("\n", "<br>")

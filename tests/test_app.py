@@ -353,3 +353,37 @@ def test_with_a_model_switching_language_redrafts_the_users_own_case(fake_llm, t
     assert "Español" in asked[0]["content"] and "Harbour Lane Bank" in asked[1]["content"]  # the user's own facts
     assert any("In Español" in h.value for h in at.subheader)
     assert field(at, "Company").value == "Harbour Lane Bank"
+
+
+def test_history_names_each_draft_and_asks_before_deleting(app: AppTest) -> None:
+    draft(app)
+    at = goto(app, "app_pages/history.py")
+    title = at.expander[0].label
+    assert "Mr. Arun Lee, Fake Financial · Bad news to a client · English · passed" in title
+    next(b for b in at.button if b.label == "Delete").click()
+    at.run()
+    assert any("for good?" in w.value for w in at.warning) and len(at.expander) == 1  # not yet deleted
+    next(b for b in at.button if b.label == "Keep it").click()
+    at.run()
+    assert len(at.expander) == 1
+    next(b for b in at.button if b.label == "Delete").click()
+    at.run()
+    next(b for b in at.button if b.label == "Yes, delete it").click()
+    at.run()
+    assert len(at.expander) == 0
+
+
+def test_an_approved_case_is_saved_to_the_folder_the_user_chooses(app: AppTest, tmp_path: Path) -> None:
+    draft(app)
+    for box in app.checkbox:
+        if box.key == "ack":  # warnings must be acknowledged before export
+            box.check()
+            app.run()
+    app.text_input(key="cases_folder").set_value(str(tmp_path / "my-cases"))
+    next(b for b in app.button if b.label.startswith("Add this approved")).click()
+    app.run()
+    saved = list((tmp_path / "my-cases" / "bad_news").glob("en-approved-*.yaml"))
+    assert len(saved) == 1 and any(str(saved[0]) in s.value for s in app.success)
+    from tactful.cases import load_case
+
+    assert load_case(saved[0]).facts.company == "Fake Financial"  # a valid case file

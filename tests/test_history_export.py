@@ -91,3 +91,8 @@ def test_movement_is_measured_not_assumed() -> None:
 def test_diff_marks_changed_words_and_escapes_html() -> None:
     out = diff_html("We are sorry.", "We apologise <b>.")
     assert "<del>are</del>" in out and "<ins>apologise</ins>" in out and "&lt;b&gt;" in out
+
+
+def test_diff_keeps_a_replaced_word_apart_from_its_replacement() -> None:
+    out = diff_html("Thank you kindly.", "Thank you warmly.")
+    assert "<del>kindly</del> <ins>warmly</ins>" in out

@@ -181,3 +181,19 @@ def reopen_into_form(case: dict[str, Any], state: Any) -> None:
     state.facts_lang = ""
     for key, value in state.facts.items():
         st.session_state[key] = value if not key.endswith(".date") or value else dt.date.today()
+
+
+def choice_label(kind: str, stage: str | None) -> str:
+    """The page's name for a kind and stage ("Reply to a complaint: first response")."""
+    return next(label for label, pair in CHOICES.items() if pair == (kind, stage))
+
+
+def history_title(row: Any, catalog: Catalog) -> str:
+    """One History entry's heading: who, which company, what letter, which language, the verdict, when."""
+    facts = row.case.get("facts", {})
+    customer = (facts.get("customer") or {}).get("name", "?") if isinstance(facts.get("customer"), dict) \
+        else facts.get("customer", "?")
+    when = dt.datetime.fromtimestamp(row.created).strftime("%Y-%m-%d %H:%M")
+    verdict = "passed" if row.passed else "FAILED"
+    return (f"#{row.id} · {customer}, {facts.get('company', '?')} · {choice_label(row.kind, row.stage)} · "
+            f"{catalog.lang(row.lang).pack.name} · {verdict} · {when}")
