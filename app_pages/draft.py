@@ -142,7 +142,12 @@ if warnings and not st.checkbox(f"I have read the {len(warnings)} warning(s) abo
 name = f"tactful-{current.case['kind']}-{current.case['lang']}-v{current.number}"
 e1, e2, e3 = st.columns(3)
 e1.download_button("Download .txt", to_txt(current.letter, passed=True), f"{name}.txt", "text/plain")
-e2.download_button("Download .docx", to_docx(current.letter, passed=True, company=current.case["facts"]["company"]),
+facts = current.case["facts"]
+sender = facts["sender"]["name"] if isinstance(facts.get("sender"), dict) else str(facts.get("sender", ""))
+customer = facts["customer"]["name"] if isinstance(facts.get("customer"), dict) else str(facts.get("customer", ""))
+docx = to_docx(current.letter, passed=True, company=facts["company"], lang=cat.lang(current.case["lang"]),
+               author=sender, title=f"{cat.kind(current.case['kind']).title}: {customer}")
+e2.download_button("Download .docx", docx,
                    f"{name}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 e3.download_button("Download .md", to_md(current.letter, passed=True), f"{name}.md", "text/markdown")
 st.code(current.letter.text, language=None)

@@ -8,6 +8,7 @@ package opens these files.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property, lru_cache
@@ -153,6 +154,12 @@ class LangPack(_Data):
     months: list[str] = Field(min_length=12, max_length=12)
     month_abbreviations: list[str] = Field(default_factory=list)
     year_offsets: list[int] = Field(default_factory=lambda: [0])
+    # how a letter in this language writes a date ({day}, {month}, {Month} capitalised, {year}), with
+    # the calendar's year offset (Thai Buddhist era: 543) and the language's own digits, if it uses them
+    date_format: str = "{day} {month} {year}"
+    date_year_offset: int = 0
+    digits: str = Field(default="", pattern=r"^(.{10})?$")
+    docx_font: str = "Calibri"  # a font with the script's glyphs, for exported .docx letters
     not_names: list[str] = Field(default_factory=list)
     titles: list[str] = Field(default_factory=list)  # abbreviations whose dot does not end a sentence
     honorifics: list[str] = Field(default_factory=list)  # Mr, Encik, คุณ: people do not sign with their own
@@ -204,6 +211,13 @@ class Lang:
             counted = [self._checked(nfc(r), source, node, ("rules", rule_id, "count", i)) for i, r in enumerate(own.count)]
             self.counters[rule_id] = [re.compile(r, flags) for r in counted
                                       if not self.index.add_regex(r, f"count:{rule_id}", flags)]
+
+    def format_date(self, date: dt.date) -> str:
+        """``date`` as a letter in this language writes it ("1 December 2026", "1 ธันวาคม 2569", "১ ডিসেম্বর ২০২৬")."""
+        month = self.pack.months[date.month - 1]
+        text = self.pack.date_format.format(day=date.day, month=month, Month=month[:1].upper() + month[1:],
+                                            year=date.year + self.pack.date_year_offset)
+        return text.translate(str.maketrans("0123456789", self.pack.digits)) if self.pack.digits else text
 
     @staticmethod
     def _checked(pattern: str, source: str, node: Any, loc: tuple[Any, ...]) -> str:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import TYPE_CHECKING
 
 from docx import Document
+from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from .letter import Letter
+
+if TYPE_CHECKING:
+    from .catalog import Lang
 
 
 class NotExportable(Exception):
@@ -33,17 +38,30 @@ def to_md(letter: Letter, *, passed: bool) -> str:
     return "\n\n".join(p.replace("\n", "  \n") for p in paragraphs) + "\n"
 
 
-def to_docx(letter: Letter, *, passed: bool, company: str = "", date: dt.date | None = None) -> bytes:
-    """A block-format business letter: everything flush left, a blank line between blocks."""
+def to_docx(letter: Letter, *, passed: bool, company: str = "", date: dt.date | None = None,
+            lang: Lang | None = None, author: str = "", title: str = "") -> bytes:
+    """A block-format business letter: everything flush left, a blank line between blocks.
+
+    The date is written as the letter's language writes it (the Thai Buddhist era, Bengali digits);
+    the font is the language pack's ``docx_font`` for every script (Word takes Thai and Bengali from
+    the complex-script font), and the document's author and title are set.
+    """
     _guard(passed)
     doc = Document()
     style = doc.styles["Normal"]
-    style.font.name = "Calibri"
+    font = lang.pack.docx_font if lang is not None else "Calibri"
+    style.font.name = font
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), font)
     style.font.size = Pt(11)
     style.paragraph_format.space_after = Pt(10)
+    doc.core_properties.author = author or company
+    doc.core_properties.title = title
     if company:
         doc.add_paragraph(company)
-    doc.add_paragraph((date or dt.date.today()).isoformat())
+    day = date or dt.date.today()
+    doc.add_paragraph(lang.format_date(day) if lang is not None else day.isoformat())
     for block in letter.text.split("\n\n"):
         para = doc.add_paragraph()
         lines = block.split("\n")

@@ -96,3 +96,24 @@ def test_diff_marks_changed_words_and_escapes_html() -> None:
 def test_diff_keeps_a_replaced_word_apart_from_its_replacement() -> None:
     out = diff_html("Thank you kindly.", "Thank you warmly.")
     assert "<del>kindly</del> <ins>warmly</ins>" in out
+
+
+@pytest.mark.parametrize(("lang", "written", "font"), [
+    ("th", "1 ธันวาคม 2569", "Leelawadee UI"),  # the Buddhist era
+    ("bn", "১ ডিসেম্বর ২০২৬", "Nirmala UI"),    # Bengali digits
+    ("es", "1 de diciembre de 2026", "Calibri"),
+    ("en", "1 December 2026", "Calibri"),
+])
+def test_docx_dates_in_the_letters_language_with_a_font_for_its_script(result, catalog, lang, written, font) -> None:
+    import datetime as dt
+
+    from docx.oxml.ns import qn
+
+    _, res = result
+    data = to_docx(res.letter, passed=True, company="Fake Financial", date=dt.date(2026, 12, 1),
+                   lang=catalog.lang(lang), author="Dana Ortiz", title="Bad news: Mr. Arun Lee")
+    doc = Document(io.BytesIO(data))
+    assert doc.paragraphs[1].text == written
+    fonts = doc.styles["Normal"].element.rPr.rFonts
+    assert fonts.get(qn("w:cs")) == font and fonts.get(qn("w:ascii")) == font
+    assert doc.core_properties.author == "Dana Ortiz" and doc.core_properties.title == "Bad news: Mr. Arun Lee"
