@@ -90,7 +90,7 @@ if (current.case["kind"], current.case.get("stage"), current.case["lang"]) != (k
     st.stop()
 st.subheader(f"Version {current.number}: {current.label}")
 if current.movement:
-    (st.info if "Not" not in current.movement and "Did not" not in current.movement else st.warning)(current.movement)
+    (st.warning if current.moved is False else st.info)(current.movement)
 verdict(current.result["report"], current.letter.text, provider=current.result["provider"],
         model=current.result["model"])
 
@@ -111,7 +111,8 @@ if asked:
     try:
         new = draft_version(case, settings, tone=new_tone, label=asked,
                             instruction=instruction if asked == "Instruction" else "")
-        new.movement = movement(asked, current.letter.text, new.letter.text, catalog=cat, lang=case.lang).message
+        moved = movement(asked, current.letter.text, new.letter.text, catalog=cat, lang=case.lang)
+        new.movement, new.moved = moved.message, moved.moved
         st.rerun()
     except TactfulError as err:
         st.error(err.message)

@@ -30,14 +30,22 @@ st.dataframe(summary, hide_index=True, column_config=percent)
 
 st.subheader("Cells violating each rule")
 rules = report.by_rule(rows)
-chart = [{"rule": rule, "version": f"{p} {m}", "cells": n} for (p, m), counts in rules.items() for rule, n in counts.items()]
+one_model = len({r["model"] for r in rows}) == 1
+
+
+def label(prompt: str, model: str) -> str:
+    """A chart label short enough to read in full: the version, and the model when several are compared."""
+    return prompt if one_model else f"{prompt} · {model.split(':')[-1]}"
+
+
+chart = [{"rule": rule, "version": label(p, m), "cells": n} for (p, m), counts in rules.items() for rule, n in counts.items()]
 if chart:
     st.bar_chart(chart, x="rule", y="cells", color="version", stack=False, horizontal=True)  # labels read in full
 else:
     st.success("No violations in these runs.")
 
 st.subheader("Pass rate by version")
-st.bar_chart([{"version": f"{s['prompt']} {s['model']}", "pass rate (%)": round(100 * s["pass_rate"], 1)}
+st.bar_chart([{"version": label(s["prompt"], s["model"]), "pass rate (%)": round(100 * s["pass_rate"], 1)}
               for s in summary], x="version", y="pass rate (%)", horizontal=True)
 
 st.subheader("Letters side by side")

@@ -28,9 +28,7 @@ for row in rows:
         verdict(row.report, letter.text, provider=row.provider, model=row.model)
         c1, c2 = st.columns(2)
         if c1.button("Reopen in Draft a letter", key=f"reopen.{row.id}"):
-            state.versions = [Version(number=1, label=f"Reopened #{row.id}", tone=row.tone, instruction=row.instruction,
-                                      letter=letter, result={**row.report_result(), "sections": row.letter},
-                                      case=row.case, history_id=row.id)]
+            state.versions = [Version.from_history(row)]
             reopen_into_form(row.case, state)
             st.switch_page("app_pages/draft.py")
         confirm = f"confirm_delete.{row.id}"

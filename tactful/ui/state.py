@@ -34,6 +34,14 @@ class Version:
     case: dict[str, Any]
     history_id: int | None = None
     movement: str = ""
+    moved: bool | None = None  # did it move the way the writer asked (None: cannot tell, or a first draft)
+
+    @classmethod
+    def from_history(cls, row: Any) -> Version:
+        """A stored draft as the one version of a reopened letter."""
+        letter = Letter.from_flat(row.letter, [k for k in row.letter if k not in {"greeting", "sign_off"}])
+        return cls(number=1, label=f"Reopened #{row.id}", tone=row.tone, instruction=row.instruction, letter=letter,
+                   result={**row.report_result(), "sections": row.letter}, case=row.case, history_id=row.id)
 
     @property
     def passed(self) -> bool:
