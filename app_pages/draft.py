@@ -96,7 +96,8 @@ verdict(current.result["report"], current.letter.text, provider=current.result["
 
 st.markdown("**Regenerate with a tone adjustment**")
 st.caption("Each adjustment drafts a new version from the facts in the new tone, and says whether it moved "
-           "the way you asked; the current version is kept for comparison.")
+           "the way you asked; the current version is kept for comparison. With a model, **Adjust this version** "
+           "rewrites the current version as your instruction asks instead.")
 cols = st.columns(len(ADJUSTMENTS) + 1)
 asked = None
 for col, label in zip(cols, ADJUSTMENTS, strict=False):
@@ -105,12 +106,18 @@ for col, label in zip(cols, ADJUSTMENTS, strict=False):
 instruction = st.text_input("Or your own instruction (the offline drafter applies tones only)", key="instruction")
 if cols[-1].button("Apply instruction", disabled=not instruction.strip()):
     asked = "Instruction"
+with_model = settings.resolved_provider != "offline"
+if with_model and st.button("Adjust this version", disabled=not instruction.strip(),
+                            help="The model rewrites the current version as your instruction asks, instead of "
+                                 "drafting again from the facts; the result is checked like any draft."):
+    asked = "Adjusted"
 if asked:
     case = CaseFile.model_validate(current.case)
     new_tone = ADJUSTMENTS.get(asked, current.tone)
     try:
         new = draft_version(case, settings, tone=new_tone, label=asked,
-                            instruction=instruction if asked == "Instruction" else "")
+                            instruction=instruction if asked in {"Instruction", "Adjusted"} else "",
+                            adjust=current.letter if asked == "Adjusted" else None)
         moved = movement(asked, current.letter.text, new.letter.text, catalog=cat, lang=case.lang)
         new.movement, new.moved = moved.message, moved.moved
         st.rerun()
@@ -151,7 +158,7 @@ docx = to_docx(current.letter, passed=True, company=facts["company"], lang=cat.l
 e2.download_button("Download .docx", docx,
                    f"{name}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 e3.download_button("Download .md", to_md(current.letter, passed=True), f"{name}.md", "text/markdown")
-st.code(current.letter.text, language=None)
+st.code(current.letter.text, language=None, wrap_lines=True)
 folder = st.text_input("Folder for eval cases", value=str(settings.data_dir / "cases"), key="cases_folder",
                        help="Where 'Add to the eval cases' saves (run them with tactful eval --cases FOLDER).")
 if st.button("Add this approved letter's case to the eval cases"):

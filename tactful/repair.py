@@ -187,3 +187,26 @@ def _advance(loop: Generator[Step, Reply, DraftResult], reply: Reply) -> tuple[S
         return loop.send(reply), None
     except StopIteration as done:
         return None, done.value
+
+
+class Adjusting:
+    """A drafter whose first draft is an adjustment of an existing letter (the app's "Adjust this version").
+
+    The model is asked to rewrite every part of ``letter`` as the writer asks (through the repair
+    prompt, so the letter travels as the assistant's earlier reply, the instruction as data); the
+    result then goes through the same check and repair loop as any draft.
+    """
+
+    def __init__(self, inner: Drafter, letter: Letter, instruction: str, section_ids: list[str]) -> None:
+        self.inner, self.letter, self.instruction, self.section_ids = inner, letter, instruction, section_ids
+        self.provider, self.model = inner.provider, inner.model
+
+    def draft(self, request: DraftRequest, on_delta: OnDelta | None = None) -> Reply:
+        ask = Violation(rule="adjustment", severity="error",
+                        message=f"The writer asks you to adjust this letter: {self.instruction}")
+        reply = self.inner.repair(request, self.letter, [ask], ["greeting", *self.section_ids, "sign_off"])
+        return Reply(letter=reply.letter, usage=reply.usage, attempts=reply.attempts, latency_ms=reply.latency_ms)
+
+    def repair(self, request: DraftRequest, letter: Letter, violations: list[Violation],
+               failing: list[str]) -> Reply:
+        return self.inner.repair(request, letter, violations, failing)

@@ -387,3 +387,33 @@ def test_an_approved_case_is_saved_to_the_folder_the_user_chooses(app: AppTest, 
     from tactful.cases import load_case
 
     assert load_case(saved[0]).facts.company == "Fake Financial"  # a valid case file
+
+
+def test_with_a_model_adjust_this_version_rewrites_the_current_letter(fake_llm, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import json as json_
+
+    from tactful.cases import load_case
+    from tactful.catalog import load
+    from tactful.drafting import DraftRequest
+    from tactful.drafting.offline import OfflineDrafter
+
+    case = load_case(Path(APP).parent / "evals" / "cases" / "bad_news" / "en-credit-denied.yaml")
+    good = json_.dumps(OfflineDrafter().draft(DraftRequest(case=case, catalog=load(), prompt_version="v2",
+                                                           tone=case.tone)).letter.flat())
+    fake_llm.default = lambda body: good
+    monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.base_url)
+    monkeypatch.setenv("TACTFUL_MODEL", "test-model")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    draft(at)
+    at.text_input(key="instruction").set_value("Mention the branch's new opening hours")
+    at.run()
+    next(b for b in at.button if b.label == "Adjust this version").click()
+    at.run()
+    assert not at.exception
+    sent = fake_llm.requests[-1].body["messages"]
+    assert sent[-2]["role"] == "assistant" and "Dear Mr. Arun Lee" in sent[-2]["content"]  # the current letter
+    assert "Mention the branch's new opening hours" in sent[-1]["content"]
+    assert any("Version 2: Adjusted" in h.value for h in at.subheader)

@@ -10,11 +10,11 @@ from typing import Any
 import streamlit as st
 
 from ..config import Settings
-from ..drafting import DraftRequest, make_drafter
+from ..drafting import Drafter, DraftRequest, make_drafter
 from ..history import HistoryError
-from ..letter import CaseFile
+from ..letter import CaseFile, Letter
 from ..prompts import cached_version
-from ..repair import guarded_draft
+from ..repair import Adjusting, guarded_draft
 from .state import Version, catalog, history, page_state
 
 _PAIR = re.compile(r'"(\w+)"\s*:\s*"((?:[^"\\]|\\.)*)')
@@ -33,7 +33,8 @@ def readable(streamed: str) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def draft_version(case: CaseFile, settings: Settings, *, tone: str, label: str, instruction: str = "") -> Version:
+def draft_version(case: CaseFile, settings: Settings, *, tone: str, label: str, instruction: str = "",
+                  adjust: Letter | None = None) -> Version:
     """Draft with streaming and repairs shown as they happen; record the result in history."""
     state = page_state()
     box = st.empty()
@@ -54,7 +55,10 @@ def draft_version(case: CaseFile, settings: Settings, *, tone: str, label: str, 
     holder = st.empty()
     try:
         with holder.status("Drafting and checking…", expanded=True) as status:
-            result = guarded_draft(make_drafter(settings), request, max_repairs=settings.max_repairs,
+            drafter: Drafter = make_drafter(settings)
+            if adjust is not None:  # "Adjust this version": the model rewrites the current letter as asked
+                drafter = Adjusting(drafter, adjust, instruction, catalog().kind(case.kind).stage(case.stage).section_ids)
+            result = guarded_draft(drafter, request, max_repairs=settings.max_repairs,
                                    token_budget=settings.token_budget, on_delta=on_delta, on_event=status.write)
             status.update(label=f"Checked after {len(result.transcript)} attempt(s)", state="complete",
                           expanded=False)
