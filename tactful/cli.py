@@ -34,9 +34,11 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = _Parser(prog="tactful", description="Draft and check difficult customer letters.")
+    parser.add_argument("--version", action="version", version=f"tactful {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     chk = sub.add_parser("check", help="check letters against the guidelines of their kind")
-    chk.add_argument("files", nargs="+", metavar="LETTER_FILE", help="plain-text letter, or a JSON structured letter")
+    chk.add_argument("files", nargs="+", metavar="LETTER_FILE",
+                     help="plain-text letter, or a JSON structured letter; - reads a plain-text letter from stdin")
     chk.add_argument("--kind", required=True, choices=KINDS)
     chk.add_argument("--lang", required=True, choices=LANGS)
     chk.add_argument("--stage", choices=["acknowledgement", "resolution"], help="complaint_reply only")
@@ -50,8 +52,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tactful")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def read_letter(path: str) -> Letter | str:
-    """A letter file: JSON with sections is a structured letter, anything else is plain text."""
+    """A letter file: JSON with sections is a structured letter, anything else is plain text; ``-`` is stdin."""
+    if path == "-":
+        try:
+            return sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise InputError(f"stdin: not UTF-8 text (byte {err.start})") from None
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -91,6 +107,16 @@ def run_check(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tactful`` console script."""
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except BrokenPipeError:  # `tactful check … | head`: the reader left; end quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "check":
             return run_check(args)

@@ -12,6 +12,8 @@ import pytest
 
 from tests.fakes.openai_server import Behaviour
 
+ROOT = Path(__file__).resolve().parent.parent
+
 DATA = Path(__file__).parent / "data"
 GOOD = DATA / "letters" / "en" / "bad_news-account-error.yaml"
 CASE = DATA / "cases" / "credit-denied.yaml"
@@ -152,3 +154,36 @@ def test_draft_still_failing_after_repairs_exits_1_with_report(fake_llm) -> None
     assert out.returncode == 1
     assert "Guardrails FAILED" in out.stdout and "blame_shifting" in out.stdout
     assert "repairing 1 of 2" in out.stderr
+
+
+def test_version_stdin_and_a_broken_pipe(tmp_path: Path) -> None:
+    from tactful.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    letter = "Dear Mr. Lee,\n\nDue to your late payments, your loan was denied.\n\nKind regards,\n\nDana Ortiz"
+    done = subprocess.run([sys.executable, "-m", "tactful", "check", "-", "--kind", "bad_news", "--lang", "en"],
+                          input=letter, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 1 and done.stdout.startswith("-: FAILED") and "blame_shifting" in done.stdout
+    one = tmp_path / "letter.txt"
+    one.write_text(letter)
+    many = " ".join([str(one)] * 400)  # far more report than a pipe holds: `head` leaves while we still write
+    piped = subprocess.run(f"{sys.executable} -m tactful check {many} --kind bad_news --lang en | head -1",
+                           shell=True, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert piped.stdout.startswith(f"{one}: FAILED") and "Traceback" not in piped.stderr and "BrokenPipe" not in piped.stderr
+
+
+@pytest.mark.parametrize(("given", "understood"), [("0.8", 0.8), ("80", 0.8), ("80%", 0.8), ("100%", 1.0)])
+def test_fail_under_takes_a_fraction_or_a_percentage(given: str, understood: float) -> None:
+    from tactful.evals.cli import _score
+
+    assert _score(given) == pytest.approx(understood)
+
+
+def test_fail_under_rejects_what_is_not_a_score(capsys: pytest.CaptureFixture[str]) -> None:
+    from tactful.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["eval", "--provider", "offline", "--fail-under", "lots"])
+    assert info.value.code == 2 and "not a score: 'lots' (write 0.8, 80 or 80%)" in capsys.readouterr().err

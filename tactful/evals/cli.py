@@ -40,10 +40,25 @@ def add_eval_parser(sub: Any) -> None:
     p.add_argument("--out", metavar="DIR", help="run folder (default .tactful/runs/<time>); reuse it to resume")
     p.add_argument("--only-failing", metavar="RUN", help="rerun only the cells that failed or errored in RUN")
     p.add_argument("--baseline", metavar="RUN", help="exit 1 when a cell that scored in RUN no longer does")
-    p.add_argument("--fail-under", type=float, metavar="SCORE", help="exit 1 when a version's score is below")
+    p.add_argument("--fail-under", type=_score, metavar="SCORE",
+                   help="exit 1 when a version's score is below SCORE: a fraction (0.8) or a percentage (80 or 80%%)")
     p.add_argument("--max-repairs", type=int, metavar="N", help="repair rounds per draft (default 2)")
     p.add_argument("--judge-model", metavar="M", help="grade each letter's clarity, empathy and honesty with this "
                    "model on the same endpoint (evals/rubric.yaml)")
+
+
+def _score(text: str) -> float:
+    """A score as a fraction: ``0.8``, ``80`` and ``80%`` all mean 80 %."""
+    raw = text.strip().removesuffix("%")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a score: {text!r} (write 0.8, 80 or 80%)") from None
+    if text.strip().endswith("%") or value > 1:
+        value /= 100
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"a score is between 0 and 1 (or 0% and 100%), not {text!r}")
+    return value
 
 
 def _config(args: argparse.Namespace) -> RunConfig:
