@@ -168,10 +168,16 @@ def test_version_stdin_and_a_broken_pipe(tmp_path: Path) -> None:
     assert done.returncode == 1 and done.stdout.startswith("-: FAILED") and "blame_shifting" in done.stdout
     one = tmp_path / "letter.txt"
     one.write_text(letter)
-    many = " ".join([str(one)] * 400)  # far more report than a pipe holds: `head` leaves while we still write
-    piped = subprocess.run(f"{sys.executable} -m tactful check {many} --kind bad_news --lang en | head -1",
-                           shell=True, capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert piped.stdout.startswith(f"{one}: FAILED") and "Traceback" not in piped.stderr and "BrokenPipe" not in piped.stderr
+    # far more report than a pipe holds: the reader leaves after one line while the report is still written
+    proc = subprocess.Popen([sys.executable, "-m", "tactful", "check", *[str(one)] * 400, "--kind", "bad_news",
+                             "--lang", "en"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as `| head -1` does
+    err = proc.stderr.read()
+    proc.stderr.close()
+    proc.wait(timeout=120)
+    assert first.startswith(f"{one}: FAILED") and "Traceback" not in err and "BrokenPipe" not in err
 
 
 @pytest.mark.parametrize(("given", "understood"), [("0.8", 0.8), ("80", 0.8), ("80%", 0.8), ("100%", 1.0)])
