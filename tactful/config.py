@@ -28,7 +28,9 @@ def _data_dir() -> Path:
 class Settings(BaseSettings):
     """Everything configurable, from flags, the environment and defaults."""
 
-    model_config = SettingsConfigDict(env_prefix="TACTFUL_", extra="ignore", populate_by_name=True)
+    # `.env` in the working folder is read too (below real environment variables), as OpenAI tooling does
+    model_config = SettingsConfigDict(env_prefix="TACTFUL_", extra="ignore", populate_by_name=True,
+                                      env_file=".env", env_file_encoding="utf-8")
 
     api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("api_key", "OPENAI_API_KEY"))
     base_url: str | None = Field(default=None, validation_alias=AliasChoices("base_url", "OPENAI_BASE_URL"))

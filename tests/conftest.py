@@ -17,6 +17,9 @@ def _scrub_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(("OPENAI_", "TACTFUL_")):
             monkeypatch.delenv(name)
+    from tactful.config import Settings
+
+    monkeypatch.setitem(Settings.model_config, "env_file", None)  # nor from a developer's .env
 
 
 @pytest.fixture(scope="session")

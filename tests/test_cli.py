@@ -193,3 +193,19 @@ def test_fail_under_rejects_what_is_not_a_score(capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit) as info:
         main(["eval", "--provider", "offline", "--fail-under", "lots"])
     assert info.value.code == 2 and "not a score: 'lots' (write 0.8, 80 or 80%)" in capsys.readouterr().err
+
+
+def test_draft_shows_warnings_in_its_human_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json as json_
+
+    from tactful.cli import main
+
+    case = tmp_path / "case.yaml"  # the offline drafter quotes the offer, and the checker warns about it
+    case.write_text(CASE.read_text().replace("offer: ", "offer: Our world-class, unbeatable savings plan. ", 1))
+    assert "world-class" in case.read_text()
+    main(["draft", str(case), "--json"])
+    warnings = [v for v in json_.loads(capsys.readouterr().out)["report"]["violations"] if v["severity"] == "warning"]
+    assert warnings
+    main(["draft", str(case)])
+    out = capsys.readouterr().out
+    assert all(v["message"] in out for v in warnings)

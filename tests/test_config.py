@@ -39,3 +39,15 @@ def test_the_key_is_never_in_repr_or_dump(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("OPENAI_API_KEY", "sk-very-secret-1")
     s = Settings()
     assert "sk-very-secret-1" not in repr(s) and "sk-very-secret-1" not in s.model_dump_json()
+
+
+def test_a_dotenv_file_in_the_working_folder_is_read_below_the_environment(tmp_path, monkeypatch) -> None:
+    from tactful.config import Settings
+
+    monkeypatch.setitem(Settings.model_config, "env_file", ".env")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("TACTFUL_MODEL=from-dotenv\nOPENAI_BASE_URL=http://127.0.0.1:9/v1\n")
+    settings = Settings()
+    assert settings.model == "from-dotenv" and settings.base_url == "http://127.0.0.1:9/v1"
+    monkeypatch.setenv("TACTFUL_MODEL", "from-environment")
+    assert Settings().model == "from-environment"

@@ -62,7 +62,7 @@ def run_draft(args: argparse.Namespace) -> int:
     else:
         print(result.letter.text)
         print()
-        if not result.passed:
+        if not result.passed or result.verdict.violations:  # warnings too: the writer should see them
             print(render_verdict(result.verdict, "draft"))
         verdict = "Guardrails passed" if result.passed else f"Guardrails FAILED ({', '.join(result.verdict.failing_rules())})"
         print(f"{verdict} · {result.provider}/{result.model} · prompt {result.prompt_version} · "
