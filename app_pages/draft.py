@@ -1,6 +1,5 @@
 """Draft a letter: case form -> streamed draft -> guarded letter -> tone versions -> export."""
 
-import datetime as dt
 from pathlib import Path
 
 import streamlit as st
@@ -9,7 +8,7 @@ from tactful.cases import save_approved
 from tactful.errors import TactfulError
 from tactful.export import to_docx, to_md, to_txt
 from tactful.letter import LANGS, TONES, CaseFile
-from tactful.ui.form import CHOICES, example_case, facts_form, keep, restore, validate, widget_values
+from tactful.ui.form import CHOICES, choice_label, example_case, facts_form, fill, keep, restore, validate
 from tactful.ui.run import draft_version, summary
 from tactful.ui.state import catalog, current_settings, page_state
 from tactful.ui.widgets import verdict
@@ -32,10 +31,7 @@ except TactfulError as err:
     st.error(err.message)
     st.stop()
 if state.facts is None or st.session_state.pop("load_example", False):  # a first visit, or asked for
-    state.facts = widget_values(example.facts)
-    state.facts_lang = lang
-    for key, value in state.facts.items():
-        st.session_state[key] = value if not key.endswith(".date") or value else dt.date.today()
+    fill(state, example.facts, lang)
     st.session_state[f"{prefix}.tone"] = example.tone
 restore(state.facts)
 st.session_state.setdefault(f"{prefix}.tone", example.tone)
@@ -84,7 +80,7 @@ if not state.versions:
 
 current = state.versions[-1]
 if (current.case["kind"], current.case.get("stage"), current.case["lang"]) != (kind, stage, lang):
-    earlier = next(label for label, pair in CHOICES.items() if pair == (current.case["kind"], current.case.get("stage")))
+    earlier = choice_label(current.case["kind"], current.case.get("stage"))
     st.info(f"Your last letter ({earlier}, {cat.lang(current.case['lang']).pack.name}) belongs to the earlier "
             "choice; it is kept in History. Draft letter makes one for this choice.", icon=":material/history:")
     st.stop()
@@ -150,11 +146,9 @@ if warnings and not st.checkbox(f"I have read the {len(warnings)} warning(s) abo
 name = f"tactful-{current.case['kind']}-{current.case['lang']}-v{current.number}"
 e1, e2, e3 = st.columns(3)
 e1.download_button("Download .txt", to_txt(current.letter, passed=True), f"{name}.txt", "text/plain")
-facts = current.case["facts"]
-sender = facts["sender"]["name"] if isinstance(facts.get("sender"), dict) else str(facts.get("sender", ""))
-customer = facts["customer"]["name"] if isinstance(facts.get("customer"), dict) else str(facts.get("customer", ""))
+facts = current.case["facts"]  # a dumped CaseFile: sender and customer are people with a name
 docx = to_docx(current.letter, passed=True, company=facts["company"], lang=cat.lang(current.case["lang"]),
-               author=sender, title=f"{cat.kind(current.case['kind']).title}: {customer}")
+               author=facts["sender"]["name"], title=f"{cat.kind(current.case['kind']).title}: {facts['customer']['name']}")
 e2.download_button("Download .docx", docx,
                    f"{name}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 e3.download_button("Download .md", to_md(current.letter, passed=True), f"{name}.md", "text/markdown")

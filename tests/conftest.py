@@ -35,3 +35,23 @@ def fake_llm():
     server = FakeOpenAI().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def request_():
+    """A draft request for the credit-denied test case (the model-path tests)."""
+    from tactful.cases import load_case
+    from tactful.drafting import DraftRequest
+
+    return DraftRequest(case=load_case(DATA / "cases" / "credit-denied.yaml"), catalog=load(), prompt_version="v2",
+                        tone="neutral")
+
+
+@pytest.fixture
+def good(request_) -> str:
+    """A good letter for ``request_``, as the JSON a model replies with."""
+    import json
+
+    from tactful.drafting.offline import OfflineDrafter
+
+    return json.dumps(OfflineDrafter().draft(request_).letter.flat())

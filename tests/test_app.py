@@ -325,24 +325,30 @@ def test_form_errors_name_the_field_in_plain_words_with_a_summary(app: AppTest) 
     assert any(e.value.startswith("Before drafting: How it is being fixed is required") for e in app.error)
 
 
-def test_with_a_model_switching_language_redrafts_the_users_own_case(fake_llm, tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    import json as json_
+def model_app(fake_llm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reply_case: str) -> AppTest:
+    """The app with a model: the loopback server answers every call with the offline letter of a sample case."""
+    import json
 
     from tactful.cases import load_case
     from tactful.catalog import load
     from tactful.drafting import DraftRequest
     from tactful.drafting.offline import OfflineDrafter
 
-    case = load_case(Path(APP).parent / "evals" / "cases" / "bad_news" / "es-prestamo-denegado.yaml")
-    spanish = json_.dumps(OfflineDrafter().draft(DraftRequest(case=case, catalog=load(), prompt_version="v2",
-                                                              tone=case.tone)).letter.flat())
-    fake_llm.default = lambda body: spanish
+    case = load_case(Path(APP).parent / "evals" / "cases" / "bad_news" / reply_case)
+    reply = json.dumps(OfflineDrafter().draft(DraftRequest(case=case, catalog=load(), prompt_version="v2",
+                                                           tone=case.tone)).letter.flat())
+    fake_llm.default = lambda body: reply
     monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
     monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.base_url)
     monkeypatch.setenv("TACTFUL_MODEL", "test-model")
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
+    return at
+
+
+def test_with_a_model_switching_language_redrafts_the_users_own_case(fake_llm, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    at = model_app(fake_llm, tmp_path, monkeypatch, "es-prestamo-denegado.yaml")
     field(at, "Company").set_value("Harbour Lane Bank")
     draft(at)
     before = len(fake_llm.requests)
@@ -391,22 +397,7 @@ def test_an_approved_case_is_saved_to_the_folder_the_user_chooses(app: AppTest, 
 
 def test_with_a_model_adjust_this_version_rewrites_the_current_letter(fake_llm, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import json as json_
-
-    from tactful.cases import load_case
-    from tactful.catalog import load
-    from tactful.drafting import DraftRequest
-    from tactful.drafting.offline import OfflineDrafter
-
-    case = load_case(Path(APP).parent / "evals" / "cases" / "bad_news" / "en-credit-denied.yaml")
-    good = json_.dumps(OfflineDrafter().draft(DraftRequest(case=case, catalog=load(), prompt_version="v2",
-                                                           tone=case.tone)).letter.flat())
-    fake_llm.default = lambda body: good
-    monkeypatch.setenv("TACTFUL_DB_PATH", str(tmp_path / "history.db"))
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_llm.base_url)
-    monkeypatch.setenv("TACTFUL_MODEL", "test-model")
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
+    at = model_app(fake_llm, tmp_path, monkeypatch, "en-credit-denied.yaml")
     draft(at)
     at.text_input(key="instruction").set_value("Mention the branch's new opening hours")
     at.run()

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tactful.cases import load_case
-from tactful.catalog import load
 from tactful.config import Settings
 from tactful.drafting import DraftRequest
 from tactful.drafting.offline import OfflineDrafter
@@ -18,17 +16,7 @@ from tactful.repair import guarded_draft
 from tests.fakes.openai_server import Behaviour
 
 KEY = "sk-test-SECRET-0123456789"
-CASE = Path(__file__).parent / "data" / "cases" / "credit-denied.yaml"
-
-
-@pytest.fixture
-def request_() -> DraftRequest:
-    return DraftRequest(case=load_case(CASE), catalog=load(), prompt_version="v2", tone="neutral")
-
-
-@pytest.fixture
-def good(request_: DraftRequest) -> str:
-    return json.dumps(OfflineDrafter().draft(request_).letter.flat())
+CASE = Path(__file__).parent / "data" / "cases" / "credit-denied.yaml"  # the request_ fixture's case (conftest)
 
 
 def drafter(fake, **over) -> RemoteDrafter:

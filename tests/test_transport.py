@@ -7,39 +7,21 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 
-from tactful.cases import load_case
-from tactful.catalog import load
 from tactful.cli import main
-from tactful.config import Settings
-from tactful.drafting import DraftRequest
-from tactful.drafting.offline import OfflineDrafter
 from tactful.drafting.remote import RemoteDrafter
 from tactful.drafting.transport import MAX_REPLY_BYTES
 from tactful.errors import ModelOutputError, ModelUnavailable
 from tests.fakes.openai_server import Behaviour
-
-KEY = "sk-test-SECRET-0123456789"
-CASE = Path(__file__).parent / "data" / "cases" / "credit-denied.yaml"
-
-
-@pytest.fixture
-def request_() -> DraftRequest:
-    return DraftRequest(case=load_case(CASE), catalog=load(), prompt_version="v2", tone="neutral")
-
-
-@pytest.fixture
-def good(request_: DraftRequest) -> str:
-    return json.dumps(OfflineDrafter().draft(request_).letter.flat())
+from tests.test_remote import CASE, KEY
+from tests.test_remote import drafter as remote_drafter
 
 
 def drafter(fake, **over) -> RemoteDrafter:
-    base = {"api_key": KEY, "base_url": fake.base_url, "model": "test-model", "timeout_s": 2.0,
-            "max_attempts": 2, "max_retry_wait_s": 20.0}
-    return RemoteDrafter(Settings(**{**base, **over}))
+    """The remote drafter of ``test_remote``, with two attempts: each fault is retried once."""
+    return remote_drafter(fake, **{"max_attempts": 2, **over})
 
 
 def completion(**over) -> bytes:

@@ -107,7 +107,7 @@ def _what(raw: bytes, kind: str) -> str:
     head = raw.lstrip()[:64].lower()
     if not head:
         return "an empty body"
-    if "html" in kind or head.startswith((b"<!doctype", b"<html", b"<")):
+    if "html" in kind or head.startswith(b"<"):
         return "an HTML page"
     if kind and "json" not in kind:
         return f"{kind} text"

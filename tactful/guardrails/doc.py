@@ -48,6 +48,11 @@ class Doc:
         """Every phrase match in the letter, by owner (``rule:<id>``, ``cue:<section>``), in one pass."""
         return self.lang.index.scan(self.norm)
 
+    @cached_property
+    def owned(self) -> list[Span]:
+        """Where the letter owns a fault in the first person (the pack's ``owning`` words), found once."""
+        return self.matches("owning", self.lang.owning)
+
     def matches(self, owner: str, patterns: list[re.Pattern[str]]) -> list[Span]:
         """Non-overlapping spans of an owner's indexed phrases plus ``patterns``, in text order."""
         spans = list(self.hits.get(owner, []))

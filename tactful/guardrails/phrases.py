@@ -84,7 +84,7 @@ def phrases(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
         message = doc.lang.message(rule_id, rule.message).format(match=found.strip())
         out.append(doc.violation(rule_id, rule, message, (start, end)))
     hit = [v.span for v in out if v.span]
-    owned = doc.matches("owning", doc.lang.owning) if rule.owned_by_admission else []
+    owned = doc.owned if rule.owned_by_admission else []
     threshold = _threshold(doc, rule_id, rule)
     # an unsure band only for blocking rules: a warning rule's warning is already "check this"
     unsure_at = min(rule.unsure_at, threshold) if rule.severity == "error" else threshold

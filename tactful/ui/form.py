@@ -66,7 +66,7 @@ def widget_values(facts: Facts) -> dict[str, Any]:
         if name in PAIRS:
             for part in PAIRS[name]:
                 got = getattr(value, part, None) if value is not None else None
-                out[f"fact.{name}.{part}"] = got if got is not None else ("" if part != "date" else None)
+                out[f"fact.{name}.{part}"] = got if got is not None else ("" if part != "date" else dt.date.today())
         elif name in FLAGS:
             out[f"fact.{name}"] = bool(value)
         elif name == "people_involved":
@@ -76,11 +76,19 @@ def widget_values(facts: Facts) -> dict[str, Any]:
     return out
 
 
+def fill(state: Any, facts: Facts, facts_lang: str = "") -> None:
+    """Fill the form with ``facts`` (an example, or a reopened draft), replacing what it held."""
+    state.facts = widget_values(facts)
+    state.facts_lang = facts_lang
+    for key, value in state.facts.items():
+        st.session_state[key] = value
+
+
 def restore(saved: dict[str, Any]) -> None:
     """Put the kept values back into widgets Streamlit dropped (a widget not shown in a run loses its state)."""
     for key, value in saved.items():
         if key not in st.session_state:
-            st.session_state[key] = value if not key.endswith(".date") or value else dt.date.today()
+            st.session_state[key] = value
 
 
 def keep(saved: dict[str, Any]) -> None:
@@ -173,14 +181,10 @@ def _missing(name: str, labels: dict[str, str], specs: list[FactSpec]) -> str:
 
 def reopen_into_form(case: dict[str, Any], state: Any) -> None:
     """Put a stored case (a reopened draft) into the form: its kind, stage, language, tone and facts."""
-    choice = next(label for label, pair in CHOICES.items() if pair == (case["kind"], case.get("stage")))
-    st.session_state["choice"] = choice
+    st.session_state["choice"] = choice_label(case["kind"], case.get("stage"))
     st.session_state["lang"] = case["lang"]
     st.session_state[f"{case['kind']}.{case.get('stage')}.{case['lang']}.tone"] = case.get("tone", "neutral")
-    state.facts = widget_values(Facts.model_validate(case["facts"]))
-    state.facts_lang = ""
-    for key, value in state.facts.items():
-        st.session_state[key] = value if not key.endswith(".date") or value else dt.date.today()
+    fill(state, Facts.model_validate(case["facts"]))
 
 
 def choice_label(kind: str, stage: str | None) -> str:
@@ -190,10 +194,8 @@ def choice_label(kind: str, stage: str | None) -> str:
 
 def history_title(row: Any, catalog: Catalog) -> str:
     """One History entry's heading: who, which company, what letter, which language, the verdict, when."""
-    facts = row.case.get("facts", {})
-    customer = (facts.get("customer") or {}).get("name", "?") if isinstance(facts.get("customer"), dict) \
-        else facts.get("customer", "?")
+    facts = row.case["facts"]  # a stored case: a validated CaseFile, dumped
     when = dt.datetime.fromtimestamp(row.created).strftime("%Y-%m-%d %H:%M")
     verdict = "passed" if row.passed else "FAILED"
-    return (f"#{row.id} · {customer}, {facts.get('company', '?')} · {choice_label(row.kind, row.stage)} · "
+    return (f"#{row.id} · {facts['customer']['name']}, {facts['company']} · {choice_label(row.kind, row.stage)} · "
             f"{catalog.lang(row.lang).pack.name} · {verdict} · {when}")
