@@ -109,11 +109,17 @@ if with_model and st.button("Adjust this version", disabled=not instruction.stri
     asked = "Adjusted"
 if asked:
     case = CaseFile.model_validate(current.case)
-    new_tone = ADJUSTMENTS.get(asked, current.tone)
+    # "Shorter" keeps the register (a warm letter stays warm) and later adjustments keep it short:
+    # "Warmer" after "Shorter" is a short warm letter, not the full one again
+    if asked == "Shorter":
+        new_tone = "concise" if current.tone == "neutral" else current.tone
+    else:
+        new_tone = ADJUSTMENTS.get(asked, current.tone)
+    brief = asked == "Shorter" or current.short
     try:
         new = draft_version(case, settings, tone=new_tone, label=asked,
                             instruction=instruction if asked in {"Instruction", "Adjusted"} else "",
-                            adjust=current.letter if asked == "Adjusted" else None)
+                            adjust=current.letter if asked == "Adjusted" else None, brief=brief)
         moved = movement(asked, current.letter.text, new.letter.text, catalog=cat, lang=case.lang)
         new.movement, new.moved = moved.message, moved.moved
         st.rerun()

@@ -159,6 +159,9 @@ class LangPack(_Data):
     date_format: str = "{day} {month} {year}"
     date_year_offset: int = 0
     digits: str = Field(default="", pattern=r"^(.{10})?$")
+    # how a careful writer of this language addresses a customer (pronouns, forms of address), for the
+    # prompts from v3 on: each language carries its own guidance instead of every prompt naming all of them
+    forms_of_address: str = ""
     docx_font: str = "Calibri"  # a font with the script's glyphs, for exported .docx letters
     not_names: list[str] = Field(default_factory=list)
     titles: list[str] = Field(default_factory=list)  # abbreviations whose dot does not end a sentence
@@ -218,6 +221,19 @@ class Lang:
         text = self.pack.date_format.format(day=date.day, month=month, Month=month[:1].upper() + month[1:],
                                             year=date.year + self.pack.date_year_offset)
         return text.translate(str.maketrans("0123456789", self.pack.digits)) if self.pack.digits else text
+
+    def own_name(self, name: str) -> str:
+        """``name`` as its owner signs it: without their own honorific ("Encik Ravi Kumar" → "Ravi Kumar",
+        "คุณวรรณา ศรีสุข" → "วรรณา ศรีสุข"); professional titles (Dr, ดร.) are not honorifics and stay."""
+        words = nfc(name).split()
+        while len(words) > 1 and words[0].casefold().rstrip(".") in self.honorifics:
+            words.pop(0)
+        if words and self.tokenizer == "thai":  # Thai writes the honorific glued to the name
+            for title in sorted(self.honorifics, key=len, reverse=True):
+                if words[0].startswith(title) and len(words[0]) > len(title):
+                    words[0] = words[0][len(title):]
+                    break
+        return " ".join(words)
 
     @staticmethod
     def _checked(pattern: str, source: str, node: Any, loc: tuple[Any, ...]) -> str:

@@ -9,9 +9,10 @@ so the checker reports spans in the same coordinates for structured and pasted l
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
 LANGS = ("en", "es", "ms", "th", "bn")
 KINDS = ("bad_news", "complaint_reply", "win_back")
@@ -36,6 +37,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+_NAME_TITLE = re.compile(r"^\s*(?P<name>[^()]*?\S)\s*\((?P<title>[^()]*\S)\s*\)\s*$")
+
+
 class Person(_Strict):
     """A named person; a plain string is accepted as the name."""
 
@@ -46,7 +50,16 @@ class Person(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _from_string(cls, value: Any) -> Any:
-        return {"name": value} if isinstance(value, str) else value
+        """ "Siti Aminah" is a name; "Siti Aminah (Ketua Pasukan)" a name and a title, as the form writes them."""
+        if not isinstance(value, str):
+            return value
+        named = _NAME_TITLE.match(value)
+        return {"name": named["name"], "title": named["title"]} if named else {"name": value}
+
+    @property
+    def label(self) -> str:
+        """The person as a cc line names them: "Name (title)"."""
+        return f"{self.name} ({self.title})" if self.title else self.name
 
 
 class Contact(_Strict):
@@ -87,13 +100,19 @@ class Facts(_Strict):
     meeting: Meeting | None = None
     discussion: Long | None = None
     agreed_resolution: Resolution | None = None
-    people_involved: list[Short] = Field(default_factory=list, max_length=20)
+    people_involved: list[Person] = Field(default_factory=list, max_length=20)
     mission: Long | None = None
+    cause: Long | None = None  # win_back: why it went wrong, when known (the letter owns it; none is invented)
 
     @field_validator("people_involved", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_serializer("people_involved")
+    def _as_written(self, people: list[Person]) -> list[str]:
+        """Dumped as the form and case files write them ("Name (title)"), which read back the same."""
+        return [p.label for p in people]
 
     def strings(self) -> list[str]:
         """Every text value in the facts, for grounding and data-block rendering."""
@@ -119,6 +138,7 @@ class Facts(_Strict):
         out: list[tuple[str, str]] = []
         for name, value in self.__dict__.items():
             values = value.__dict__.values() if isinstance(value, BaseModel) else value if isinstance(value, list) else [value]
+            values = [w for v in values for w in (v.__dict__.values() if isinstance(v, BaseModel) else [v])]
             out += [(name, v) for v in values if isinstance(v, str) and v]
         return out
 

@@ -12,6 +12,7 @@ a fact, an adjustment or a draft that could open or close either block is defuse
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -26,7 +27,7 @@ from . import yamldoc
 from .catalog import ROOT, Catalog
 from .errors import DataFileError, UsageError
 from .guardrails import Violation
-from .letter import TONES, CaseFile, Letter
+from .letter import SIGNATURE_IDS, TONES, CaseFile, Letter
 
 ENV = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)  # noqa: S701  (plain text, not HTML)
 ENV.filters["quoted"] = lambda s: json.dumps(s, ensure_ascii=False)
@@ -55,6 +56,10 @@ class PromptVersion(BaseModel):
     repair: str
     tones: dict[str, str]
     examples: dict[str, str] = Field(default_factory=dict)
+    # v3 on: a section's purpose as this version words it ("kind.section" or "kind.stage.section"),
+    # and one worked example per language and kind (or "kind.stage"): part ID -> text, in letter order
+    purposes: dict[str, str] = Field(default_factory=dict)
+    worked_examples: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
     name: str = ""
     digest: str = ""
 
@@ -116,42 +121,86 @@ def facts_block(case: CaseFile) -> str:
     return defuse(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
-def context(version: PromptVersion, case: CaseFile, catalog: Catalog, *, tone: str, instruction: str = "") -> dict[str, Any]:
-    """The variables every template of a version can use."""
+def context(version: PromptVersion, case: CaseFile, catalog: Catalog, *, tone: str, instruction: str = "",
+            brief: bool = False) -> dict[str, Any]:
+    """The variables every template of a version can use.
+
+    Variables are only ever added (later versions use more of them), so an evaluated version
+    renders exactly as it did when it was evaluated.
+    """
     kind = catalog.kind(case.kind)
     layout = kind.stage(case.stage)
     lang = catalog.lang(case.lang)
-    sections = []
+    sections: list[dict[str, Any]] = []
     for spec in layout.sections:
         needed = spec.required or bool(spec.required_when and case.facts.is_set(spec.required_when))
-        sections.append({"id": spec.id, "purpose": spec.purpose, "needed": needed, "optional": not needed})
+        purpose = (version.purposes.get(f"{case.kind}.{case.stage}.{spec.id}") or version.purposes.get(f"{case.kind}.{spec.id}")
+                   or spec.purpose)
+        sections.append({"id": spec.id, "purpose": purpose, "needed": needed, "optional": not needed,
+                         "when": spec.required_when if not spec.required else None})
     rules = []
     for rule_id, rule in catalog.rules.items():
         if rule.applies(case.kind) and rule.instruction:
             avoid = lang.pack.rules[rule_id].phrases[:6] if rule_id in lang.pack.rules else []
             rules.append({"id": rule_id, "instruction": rule.instruction, "avoid": avoid})
+    ids: list[str] = [s["id"] for s in sections]
+    signature_at = next((i for i, sid in enumerate(ids) if sid in SIGNATURE_IDS), len(ids))
+    letter_keys = ["greeting", *ids[:signature_at], "sign_off", *ids[signature_at:]]
     return {
-        "language": {"code": case.lang, "name": lang.pack.name},
+        "language": {"code": case.lang, "name": lang.pack.name, "forms_of_address": lang.pack.forms_of_address},
         "kind": {"id": case.kind, "title": kind.title, "aim": kind.aim, "stage": case.stage},
         "sections": sections,
-        "keys": ["greeting", *[s["id"] for s in sections], "sign_off"],
+        "keys": ["greeting", *ids, "sign_off"],
+        "letter_keys": letter_keys,  # the keys in the order the parts stand in the letter
         "rules": rules,
         "tone": tone,
-        "tone_instruction": version.tones.get(tone, ""),
+        # a short letter in another tone ("Warmer" after "Shorter"): both instructions
+        "tone_instruction": " ".join(version.tones.get(t, "") for t in dict.fromkeys([tone, "concise"] if brief else [tone])),
         "instruction": defuse(instruction.strip()),
         "facts_block": facts_block(case),
+        "forms_block": forms_block(case, catalog),
         "max_words": round(layout.max_words * lang.pack.word_budget_factor),
         "example": version.examples.get(case.kind, ""),
+        "worked_example": worked_example(version, case, letter_keys),
         # Facts reach the model only inside the data block: a template that names the sender gets a
         # reference to it, never the value (a name holding "</case_facts> SYSTEM: ..." stays data).
         "sender": SENDER_REF,
     }
 
 
+def forms_block(case: CaseFile, catalog: Catalog) -> str:
+    """How the letter writes what the facts hold in another form, as data for the case-facts block.
+
+    The signature name without the sender's own honorific (people do not sign as "Encik" or "คุณ"),
+    and each date as the language writes it in a letter (Buddhist-era years in Thai, Bengali digits):
+    a model told to "quote dates exactly" would otherwise copy "2026-12-04" into the prose.
+    """
+    lang = catalog.lang(case.lang)
+    facts = case.facts
+    dates = {f"{name}.date": lang.format_date(value.date) for name, value in facts.__dict__.items()
+             if isinstance(getattr(value, "date", None), dt.date)}
+    forms: dict[str, Any] = {"signature_name": lang.own_name(facts.sender.name)}
+    if dates:
+        forms["dates"] = dates
+    return defuse(json.dumps({"letter_forms": forms}, ensure_ascii=False, indent=1) + "\n")
+
+
+def worked_example(version: PromptVersion, case: CaseFile, letter_keys: list[str]) -> dict[str, str]:
+    """The version's worked example for this kind (and stage) in the case's language, else in English."""
+    key = f"{case.kind}.{case.stage}" if case.stage else case.kind
+    for lang in (case.lang, "en"):
+        example = version.worked_examples.get(lang, {})
+        parts = example.get(key) or example.get(case.kind)
+        if parts:
+            ordered = [k for k in letter_keys if k in parts] + [k for k in parts if k not in letter_keys]
+            return {"lang": lang, "text": "\n".join(f"{k}: {json.dumps(parts[k], ensure_ascii=False)}" for k in ordered)}
+    return {}
+
+
 def render(version: PromptVersion, case: CaseFile, catalog: Catalog, *, tone: str | None = None,
-           instruction: str = "", schema_in_prompt: bool = False) -> list[dict[str, str]]:
+           instruction: str = "", schema_in_prompt: bool = False, brief: bool = False) -> list[dict[str, str]]:
     """Chat messages for a first draft."""
-    ctx = context(version, case, catalog, tone=tone or case.tone, instruction=instruction)
+    ctx = context(version, case, catalog, tone=tone or case.tone, instruction=instruction, brief=brief)
     ctx["schema_in_prompt"] = schema_in_prompt
     return [
         {"role": "system", "content": template(version.system).render(ctx).strip()},
@@ -161,9 +210,9 @@ def render(version: PromptVersion, case: CaseFile, catalog: Catalog, *, tone: st
 
 def render_repair(version: PromptVersion, case: CaseFile, catalog: Catalog, *, letter: Letter,
                   violations: list[Violation], failing: list[str], tone: str | None = None,
-                  instruction: str = "", schema_in_prompt: bool = False) -> list[dict[str, str]]:
+                  instruction: str = "", schema_in_prompt: bool = False, brief: bool = False) -> list[dict[str, str]]:
     """Chat messages asking to rewrite only the failing sections of ``letter``."""
-    ctx = context(version, case, catalog, tone=tone or case.tone, instruction=instruction)
+    ctx = context(version, case, catalog, tone=tone or case.tone, instruction=instruction, brief=brief)
     text = letter.text
     ctx.update(
         schema_in_prompt=schema_in_prompt,
@@ -172,7 +221,8 @@ def render_repair(version: PromptVersion, case: CaseFile, catalog: Catalog, *, l
         violations=[{"rule": v.rule, "section": v.section or "whole letter", "message": defuse(v.message),
                      "text": quoted(text[v.span[0] : v.span[1]]) if v.span else ""} for v in violations],
     )
-    messages = render(version, case, catalog, tone=tone, instruction=instruction, schema_in_prompt=schema_in_prompt)
+    messages = render(version, case, catalog, tone=tone, instruction=instruction, schema_in_prompt=schema_in_prompt,
+                      brief=brief)
     messages.append({"role": "assistant", "content": json.dumps(letter.flat(), ensure_ascii=False)})
     messages.append({"role": "user", "content": template(version.repair).render(ctx).strip()})
     return messages

@@ -70,6 +70,20 @@ def test_shorter_makes_a_second_version_and_says_whether_it_moved(app: AppTest) 
     assert len(app.dataframe[0].value) == 2
 
 
+def test_warmer_after_shorter_stays_short(app: AppTest) -> None:
+    draft(app)
+    for label in ("Shorter", "Warmer"):
+        next(b for b in app.button if b.label == label).click()
+        app.run()
+        assert not app.exception
+    versions = app.session_state["tactful"].versions
+    full, short, warm_short = (len(v.letter.text.split()) for v in versions)
+    assert [v.label for v in versions] == ["First draft", "Shorter", "Warmer"]
+    assert warm_short < full and warm_short <= short + 15, (full, short, warm_short)
+    assert versions[2].tone == "warm" and versions[2].brief
+    assert versions[2].letter.sign_off == "Warm regards,"
+
+
 def test_check_page_reports_a_blaming_letter(app: AppTest) -> None:
     at = goto(app, "app_pages/check.py")
     at.text_area(key="check_text").set_value(

@@ -62,6 +62,7 @@ class DraftRequest:
     prompt_version: str
     tone: str
     instruction: str = ""
+    brief: bool = False  # keep it short whatever the tone ("Shorter", kept through later adjustments)
     repeat: int = 0  # eval repeats: part of the reply cache key, so repeats are separate samples
 
 

@@ -13,7 +13,7 @@ from ..catalog import load
 from ..config import Settings, load_settings
 from ..console import render_verdict
 from ..letter import LANGS, TONES
-from ..prompts import cached_version
+from ..prompts import cached_version, render
 from ..repair import guarded_draft
 from . import DraftRequest, make_drafter
 
@@ -31,6 +31,8 @@ def add_draft_parser(sub: Any) -> None:
     p.add_argument("--base-url", help="OpenAI-compatible endpoint (default: OPENAI_BASE_URL)")
     p.add_argument("--max-repairs", type=int, metavar="N", help="repair rounds after the first draft (default 2)")
     p.add_argument("--json", action="store_true", help="one JSON object with the letter, report and usage")
+    p.add_argument("--show-prompt", action="store_true",
+                   help="print the chat messages the model would be sent, as JSON, and call no model")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -41,7 +43,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def run_draft(args: argparse.Namespace) -> int:
-    """Draft, check, repair; print the letter and verdict. Exit 0 passed, 1 failing, 2 bad input, 3 model."""
+    """Draft, check, repair; print the letter and verdict. Exit 0 passed, 1 failing, 2 bad input, 3 model.
+
+    With ``--show-prompt``, print the messages a model would be sent for the first draft and stop (exit 0).
+    """
     settings = settings_from(args)
     catalog = load()
     case = load_case(Path(args.case_file), catalog)
@@ -50,6 +55,12 @@ def run_draft(args: argparse.Namespace) -> int:
     cached_version(settings.prompt_version)  # an unknown version is bad usage, before any call
     request = DraftRequest(case=case, catalog=catalog, prompt_version=settings.prompt_version,
                            tone=args.tone or case.tone)
+    if args.show_prompt:
+        version = cached_version(settings.prompt_version)
+        messages = render(version, case, catalog, tone=request.tone)
+        print(json.dumps({"prompt_version": version.name, "prompt_digest": version.digest, "tone": request.tone,
+                          "messages": messages}, ensure_ascii=False, indent=1))
+        return 0
     drafter = make_drafter(settings)
 
     def progress(message: str) -> None:

@@ -27,6 +27,29 @@ from . import DraftRequest, OnDelta, Reply
 DIGITS = {"ascii": "0123456789", "thai": "๐๑๒๓๔๕๖๗๘๙", "bengali": "০১২৩৪৫৬৭৮৯"}
 
 
+class Pronoun(BaseModel):
+    """How the letter names a person: by the honorific their name starts with, else by tone, else a default.
+
+    Malay addresses "Puan Lee" as "Puan", not "tuan/puan"; a Thai owner whose name starts with นาย
+    writes ผม, and with no honorific that tells leaves the pronoun out, as Thai does.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    default: str = ""
+    formal: str | None = None
+    by_honorific: dict[str, str] = Field(default_factory=dict)
+
+    def of(self, name: str, tone: str) -> str:
+        """The form for the person called ``name`` in ``tone``."""
+        first = name.split()[0].casefold().rstrip(".") if name.split() else ""
+        if first in self.by_honorific:
+            return self.by_honorific[first]
+        for honorific in sorted(self.by_honorific, key=len, reverse=True):  # Thai: glued to the name
+            if not honorific.isascii() and first.startswith(honorific):
+                return self.by_honorific[honorific]
+        return self.formal if tone == "formal" and self.formal is not None else self.default
+
+
 class PhraseBank(BaseModel):
     """One language's phrase bank for the offline drafter."""
 
@@ -36,6 +59,8 @@ class PhraseBank(BaseModel):
     digits: str = "ascii"
     year_offset: int = 0
     capitalise_months: bool = False
+    address: Pronoun = Field(default_factory=lambda: Pronoun(default="you"), description="the customer: {{ you }}")
+    first_person: Pronoun = Field(default_factory=Pronoun, description="the sender: {{ me }}")
     greeting: str
     sign_off: dict[str, str]
     signature: str
@@ -113,7 +138,7 @@ def _env(bank: PhraseBank, catalog: Catalog, lang: str) -> Environment:
 def _name_words(case: Any) -> set[str]:
     """Words of the people and companies in the facts: never lower-cased."""
     f = case.facts
-    names = [f.company, f.sender.name, f.customer.name, *(f.people_involved or [])]
+    names = [f.company, f.sender.name, f.customer.name, *(p.name for p in f.people_involved)]
     if f.referral:
         names.append(f.referral.name)
     return {w.casefold() for n in names for w in n.split()}
@@ -130,8 +155,12 @@ def compose(kind: str, lang: str, catalog: Catalog, request: DraftRequest, *, to
     case = request.case
     layout = catalog.kind(kind).stage(case.stage)
     env = _env_for(lang, catalog)
+    lang_ = catalog.lang(lang)
     ctx: dict[str, Any] = {**case.facts.__dict__, "tone": tone, "stage": case.stage, "kind": kind,
-                           "_names": _name_words(case)}
+                           "_names": _name_words(case), "brief": tone == "concise" or request.brief,
+                           "you": bank.address.of(case.facts.customer.name, tone),
+                           "me": bank.first_person.of(case.facts.sender.name, tone),
+                           "signer": lang_.own_name(case.facts.sender.name)}
     templates = bank.sections.get(kind, {})
     source = f"prompts/offline/{lang}.yaml"
 

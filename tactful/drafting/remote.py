@@ -81,7 +81,8 @@ def draft_messages(request: DraftRequest) -> Build:
     """The first-draft messages, rendered with or without the schema in the prompt."""
     version = cached_version(request.prompt_version)
     return lambda schema_in_prompt: render(version, request.case, request.catalog, tone=request.tone,
-                                           instruction=request.instruction, schema_in_prompt=schema_in_prompt)
+                                           instruction=request.instruction, schema_in_prompt=schema_in_prompt,
+                                           brief=request.brief)
 
 
 def repair_messages(request: DraftRequest, letter: Letter, violations: list[Violation], failing: list[str]) -> Build:
@@ -89,7 +90,7 @@ def repair_messages(request: DraftRequest, letter: Letter, violations: list[Viol
     version = cached_version(request.prompt_version)
     return lambda schema_in_prompt: render_repair(
         version, request.case, request.catalog, letter=letter, violations=violations, failing=failing,
-        tone=request.tone, instruction=request.instruction, schema_in_prompt=schema_in_prompt)
+        tone=request.tone, instruction=request.instruction, schema_in_prompt=schema_in_prompt, brief=request.brief)
 
 
 def _params(request: DraftRequest) -> dict[str, Any]:

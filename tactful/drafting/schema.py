@@ -18,7 +18,21 @@ class MalformedReply(Exception):
 
 
 SURROGATE = re.compile(r"[\ud800-\udfff]")
-FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$")
+# Models wrap the object in a Markdown fence despite "no markdown", often with a line before it
+# ("Here is the letter:"): the object is the reply; what is around it is not part of the letter.
+FENCED = re.compile(r"```[A-Za-z]*[ \t]*\n?(.*?)```", re.DOTALL)
+
+
+def json_text(text: str) -> str:
+    """The JSON object in a reply: the reply itself, a fenced block in it, or its outermost braces."""
+    text = text.strip()
+    if text.startswith("{") and text.endswith("}"):
+        return text
+    fenced = FENCED.search(text)
+    if fenced and fenced.group(1).strip().startswith("{"):
+        return fenced.group(1).strip()
+    start, end = text.find("{"), text.rfind("}")
+    return text[start : end + 1] if 0 <= start < end else text
 
 
 def draft_schema(section_ids: list[str]) -> dict[str, Any]:
@@ -34,7 +48,7 @@ def draft_schema(section_ids: list[str]) -> dict[str, Any]:
 
 def parse_reply(text: str, section_ids: list[str]) -> Letter:
     """A letter from the model's reply, or ``MalformedReply`` (which the retry policy retries)."""
-    cleaned = FENCE.sub("", text.strip())
+    cleaned = json_text(text)
     try:
         data = json.loads(cleaned)
     except json.JSONDecodeError as err:

@@ -62,7 +62,7 @@ def fact_text(case: CaseFile, name: str) -> str:
     if hasattr(value, "model_dump"):
         return " ".join(str(v) for v in value.model_dump(mode="json").values() if v)
     if isinstance(value, list):
-        return " ".join(map(str, value))
+        return " ".join(getattr(v, "label", str(v)) for v in value)  # people as "Name (title)"
     return str(value)
 
 

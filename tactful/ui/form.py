@@ -27,7 +27,7 @@ CHOICES: dict[str, tuple[str, str | None]] = {
     "Reply to a complaint: resolution letter": ("complaint_reply", "resolution"),
     "Win back a lost customer": ("win_back", None),
 }
-LONG_TEXT = {"what_happened", "impact", "offer", "remedy", "prevention", "discussion", "mission"}
+LONG_TEXT = {"what_happened", "impact", "offer", "remedy", "prevention", "discussion", "mission", "cause"}
 
 
 def example_case(catalog: Catalog, kind: str, stage: str | None, lang: str) -> CaseFile:
@@ -70,7 +70,7 @@ def widget_values(facts: Facts) -> dict[str, Any]:
         elif name in FLAGS:
             out[f"fact.{name}"] = bool(value)
         elif name == "people_involved":
-            out[f"fact.{name}"] = ", ".join(value or [])
+            out[f"fact.{name}"] = ", ".join(p.label for p in value or [])
         else:
             out[f"fact.{name}"] = value or ""
     return out
@@ -119,7 +119,8 @@ def _widget(spec: FactSpec) -> Any:
     if name in FLAGS:
         return st.checkbox(label, key=key, help=help_)
     if name == "people_involved":
-        text = st.text_input(label, key=key, help=help_ + " Separate names with commas.")
+        text = st.text_input(label, key=key,
+                             help=help_ + " Separate people with commas; a title goes in brackets: Siti Aminah (Team Lead).")
         return [p.strip() for p in text.split(",") if p.strip()]
     if name in LONG_TEXT:
         return st.text_area(label, key=key, help=help_, height=80) or None

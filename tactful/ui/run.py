@@ -34,7 +34,7 @@ def readable(streamed: str) -> str:
 
 
 def draft_version(case: CaseFile, settings: Settings, *, tone: str, label: str, instruction: str = "",
-                  adjust: Letter | None = None) -> Version:
+                  adjust: Letter | None = None, brief: bool = False) -> Version:
     """Draft with streaming and repairs shown as they happen; record the result in history."""
     state = page_state()
     box = st.empty()
@@ -51,7 +51,7 @@ def draft_version(case: CaseFile, settings: Settings, *, tone: str, label: str, 
 
     cached_version(settings.prompt_version)
     request = DraftRequest(case=case, catalog=catalog(), prompt_version=settings.prompt_version, tone=tone,
-                           instruction=instruction)
+                           instruction=instruction, brief=brief)
     holder = st.empty()
     try:
         with holder.status("Drafting and checking…", expanded=True) as status:
@@ -76,7 +76,7 @@ def draft_version(case: CaseFile, settings: Settings, *, tone: str, label: str, 
     except HistoryError as err:  # the letter stays on screen; only the saving failed
         row_id = None
         st.warning(f"The letter is here, but it could not be saved to the history: {err.message}", icon=":material/warning:")
-    version = Version(number=len(state.versions) + 1, label=label, tone=tone, instruction=instruction,
+    version = Version(number=len(state.versions) + 1, label=label, tone=tone, instruction=instruction, brief=brief,
                       letter=result.letter, result=data, case=case_data, history_id=row_id)
     state.versions.append(version)
     return version

@@ -35,6 +35,12 @@ class Version:
     history_id: int | None = None
     movement: str = ""
     moved: bool | None = None  # did it move the way the writer asked (None: cannot tell, or a first draft)
+    brief: bool = False  # kept short: "Shorter" stays in force through later adjustments
+
+    @property
+    def short(self) -> bool:
+        """True when later adjustments must keep this version's length ("Shorter", or the concise tone)."""
+        return self.brief or self.tone == "concise"
 
     @classmethod
     def from_history(cls, row: Any) -> Version:
