@@ -17,12 +17,32 @@ from pydantic import ValidationError
 
 from .cases import load_case
 from .catalog import load
+from .config import Settings
 from .console import render_verdict
 from .errors import InputError, TactfulError, UsageError
 from .guardrails import check
 from .letter import KINDS, LANGS, Letter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
+
+ENVIRONMENT = ("environment (also read from a .env file in the working folder):\n"
+               "  OPENAI_API_KEY, OPENAI_BASE_URL   a model (any OpenAI-compatible server); with neither, the offline drafter\n"
+               "  " + ", ".join(f"TACTFUL_{name.upper()}" for name in Settings.model_fields
+                                if name not in {"api_key", "base_url"}))
+MAIN_EPILOG = f"""exit codes: 0 passed, 1 a letter fails (or an eval gate), 2 bad usage or input, 3 model unreachable or refused
+
+{ENVIRONMENT}
+
+examples:
+  tactful check letter.txt --kind bad_news
+  tactful draft evals/cases/bad_news/en-credit-denied.yaml --tone warm
+  tactful eval --suite prompts --junit report.xml"""
+CHECK_EPILOG = """exit codes: 0 every letter passes, 1 a letter has an error-severity violation, 2 bad usage or unreadable input
+
+examples:
+  tactful check letter.txt --kind bad_news                      (language detected)
+  tactful check reply.txt --kind complaint_reply --stage acknowledgement --lang th --facts case.yaml
+  pbpaste | tactful check - --kind win_back --json"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,14 +53,16 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    parser = _Parser(prog="tactful", description="Draft and check difficult customer letters.")
+    parser = _Parser(prog="tactful", description="Draft and check difficult customer letters.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=MAIN_EPILOG)
     parser.add_argument("--version", action="version", version=f"tactful {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    chk = sub.add_parser("check", help="check letters against the guidelines of their kind")
+    chk = sub.add_parser("check", help="check letters against the guidelines of their kind",
+                         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CHECK_EPILOG)
     chk.add_argument("files", nargs="+", metavar="LETTER_FILE",
                      help="plain-text letter, or a JSON structured letter; - reads a plain-text letter from stdin")
     chk.add_argument("--kind", required=True, choices=KINDS)
-    chk.add_argument("--lang", required=True, choices=LANGS)
+    chk.add_argument("--lang", choices=LANGS, help="the letter's language (default: detected, and the report says so)")
     chk.add_argument("--stage", choices=["acknowledgement", "resolution"], help="complaint_reply only")
     chk.add_argument("--facts", metavar="CASE_FILE", help="case file whose facts ground names, numbers and dates")
     chk.add_argument("--json", action="store_true", help="one JSON object per letter, one per line")
@@ -49,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_draft_parser(sub)
     add_eval_parser(sub)
+    sch = sub.add_parser("schema", help="print the JSON Schema of case files, suite files or language packs")
+    sch.add_argument("name", choices=["case", "suite", "lang-pack"])
+    sch.add_argument("--write", action="store_true", help="rewrite the stored schema file the files reference")
     return parser
 
 
@@ -95,11 +120,21 @@ def run_check(args: argparse.Namespace) -> int:
     letters = [(path, read_letter(path)) for path in args.files]  # read all first: bad input exits 2
     failed = False
     for path, letter in letters:
-        verdict = check(letter, kind=args.kind, lang=args.lang, stage=args.stage, facts=facts, catalog=catalog)
+        lang, detected = args.lang, False
+        if lang is None:
+            from .guardrails.language import letter_language
+
+            lang, _ = letter_language(letter.text if isinstance(letter, Letter) else letter, catalog)
+            if not lang:
+                raise UsageError(f"{path}: could not tell the letter's language; give --lang ({', '.join(LANGS)})")
+            detected = True
+        verdict = check(letter, kind=args.kind, lang=lang, stage=args.stage, facts=facts, catalog=catalog)
         failed |= not verdict.passed
         if args.json:
-            print(json.dumps(verdict.to_json(path), ensure_ascii=False))
+            print(json.dumps({**verdict.to_json(path), "lang_detected": detected}, ensure_ascii=False))
         else:
+            if detected:
+                print(f"{path}: language detected: {catalog.lang(lang).pack.name} ({lang}); give --lang to set it")
             print(render_verdict(verdict, path))
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -120,6 +155,11 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "check":
             return run_check(args)
+        if args.command == "schema":
+            from . import schemas
+
+            print(f"wrote {schemas.write(args.name)}" if args.write else schemas.text(args.name), end="\n" if args.write else "")
+            return EXIT_OK
         if args.command == "eval":
             from .evals.cli import run_eval
 

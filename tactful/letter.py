@@ -56,6 +56,11 @@ class Person(_Strict):
         named = _NAME_TITLE.match(value)
         return {"name": named["name"], "title": named["title"]} if named else {"name": value}
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        """In a schema too, a person may be written as a plain string ("Name" or "Name (title)")."""
+        return {"anyOf": [handler(core_schema), {"type": "string", "description": 'a name, or "Name (title)"'}]}
+
     @property
     def label(self) -> str:
         """The person as a cc line names them: "Name (title)"."""

@@ -171,12 +171,13 @@ def test_interrupted_run_resumes(cases: Path, tmp_path: Path) -> None:
 
 def test_offline_suite_gate_over_all_sample_cases(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """The CI gate: every sample case, drafted offline, passes its guardrails and expectations."""
-    code = main(["eval", "--provider", "offline", "--prompt", "v1", "--prompt", "v2", "--out", str(tmp_path / "run"),
-                 "--fail-under", "1.0"])
+    code = main(["eval", "--suite", "offline-gate", "--out", str(tmp_path / "run")])  # every version, fail under 100 %
     out = capsys.readouterr()
     assert code == 0, out.err
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
-    assert summary["planned"] >= 2 * 45 and not summary["case_errors"]
+    assert summary["planned"] >= 3 * 49 and not summary["case_errors"]
+    assert {s["prompt"] for s in summary["summary"]} == {"v1", "v2", "v3"}
+    assert all(s["score"] == 1.0 for s in summary["summary"])
 
 
 def test_judge_model_grades_each_letter(cases: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

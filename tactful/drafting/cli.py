@@ -17,10 +17,19 @@ from ..prompts import cached_version, render
 from ..repair import guarded_draft
 from . import DraftRequest, make_drafter
 
+EPILOG = """exit codes: 0 the draft passes, 1 it still fails after repairs, 2 bad usage or case file,
+  3 model unreachable or refused
+
+examples:
+  tactful draft evals/cases/bad_news/en-credit-denied.yaml                 (offline unless a model is set)
+  OPENAI_API_KEY=sk-... tactful draft case.yaml --prompt v3 --tone warm --json
+  tactful draft case.yaml --show-prompt --prompt v3                          (what a model would be sent)"""
+
 
 def add_draft_parser(sub: Any) -> None:
     """Register ``draft`` on the CLI's subparsers."""
-    p = sub.add_parser("draft", help="draft a letter from a case file, checked and repaired")
+    p = sub.add_parser("draft", help="draft a letter from a case file, checked and repaired",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
     p.add_argument("case_file", metavar="CASE_FILE")
     p.add_argument("--lang", choices=LANGS, help="override the case file's language")
     p.add_argument("--tone", choices=TONES, help="override the case file's tone")

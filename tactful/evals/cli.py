@@ -22,19 +22,31 @@ from ..errors import UsageError
 from ..letter import TONES
 from . import report
 from .run import RunConfig, progress_bar, read_rows, run, write_file
+from .suite import Suite, load_suite
+
+EPILOG = """exit codes: 0 done (the gate held), 1 the gate failed (a regression against --baseline, a score under
+  --fail-under), 2 bad usage or an unreadable case or suite file (the other cases still run), 3 replay misses or the
+  server refused every call, 130 interrupted (rerun with the same --out to resume)
+
+examples:
+  tactful eval --suite offline-gate                                     (every version, offline; the CI gate)
+  tactful eval --suite prompts --model gpt-4o-mini --junit eval.xml --csv eval.csv
+  tactful eval --prompt v2 --prompt v3 --tone warm --cases evals/cases/bad_news --json | jq .summary"""
 
 
 def add_eval_parser(sub: Any) -> None:
     """Register ``eval`` on the CLI's subparsers."""
-    p = sub.add_parser("eval", help="compare prompt versions and models over the sample cases")
+    p = sub.add_parser("eval", help="compare prompt versions and models over the sample cases",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
+    p.add_argument("--suite", metavar="NAME", help="run evals/suites/NAME.yaml (or a suite file); flags override it")
     p.add_argument("--cases", default=str(ROOT / "evals" / "cases"), metavar="DIR", help="default: evals/cases")
     p.add_argument("--prompt", action="append", metavar="VERSION", help="prompt version (repeat to compare)")
     p.add_argument("--provider", choices=["offline", "openai"], help="default: as for `tactful draft`")
     p.add_argument("--model", action="append", metavar="M", help="model (repeat to compare); default TACTFUL_MODEL")
     p.add_argument("--base-url", help="OpenAI-compatible endpoint (default: OPENAI_BASE_URL)")
     p.add_argument("--tone", action="append", choices=TONES, help="tone (repeat); default: each case's own tone")
-    p.add_argument("--concurrency", type=int, default=8, metavar="N", help="cells in flight at once (default 8)")
-    p.add_argument("--repeat", type=int, default=1, metavar="N", help="run each cell N times (stable/flaky)")
+    p.add_argument("--concurrency", type=int, metavar="N", help="cells in flight at once (default 8)")
+    p.add_argument("--repeat", type=int, metavar="N", help="run each cell N times (stable/flaky; default 1)")
     p.add_argument("--replay", action="store_true", help="use only cached replies; fail on a miss (no network)")
     p.add_argument("--cache", metavar="FILE", help="reply cache (default .tactful/eval-cache.db)")
     p.add_argument("--out", metavar="DIR", help="run folder (default .tactful/runs/<time>); reuse it to resume")
@@ -43,6 +55,9 @@ def add_eval_parser(sub: Any) -> None:
     p.add_argument("--fail-under", type=_score, metavar="SCORE",
                    help="exit 1 when a version's score is below SCORE: a fraction (0.8) or a percentage (80 or 80%%)")
     p.add_argument("--max-repairs", type=int, metavar="N", help="repair rounds per draft (default 2)")
+    p.add_argument("--junit", metavar="FILE", help="also write JUnit XML (a test case per cell) for CI systems")
+    p.add_argument("--csv", metavar="FILE", help="also write one CSV row per cell")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (progress stays on stderr)")
     p.add_argument("--judge-model", metavar="M", help="grade each letter's clarity, empathy and honesty with this "
                    "model on the same endpoint (evals/rubric.yaml)")
 
@@ -62,8 +77,12 @@ def _score(text: str) -> float:
 
 
 def _config(args: argparse.Namespace) -> RunConfig:
-    given = {"provider": args.provider, "base_url": args.base_url, "max_repairs": args.max_repairs}
+    suite = load_suite(args.suite)[1] if args.suite else Suite()
+    given = {"provider": args.provider or suite.provider, "base_url": args.base_url, "max_repairs": args.max_repairs}
     settings = load_settings(**{k: v for k, v in given.items() if v is not None})
+    args.concurrency = suite.concurrency if args.concurrency is None else args.concurrency
+    args.repeat = suite.repeat if args.repeat is None else args.repeat
+    args.fail_under = suite.fail_under if args.fail_under is None else args.fail_under
     if args.concurrency < 1 or args.repeat < 1:
         raise UsageError("--concurrency and --repeat must be at least 1")
     cases = Path(args.cases)
@@ -76,9 +95,10 @@ def _config(args: argparse.Namespace) -> RunConfig:
     provider = settings.resolved_provider
     out = Path(args.out) if args.out else ROOT / ".tactful" / "runs" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return RunConfig(
-        cases_dir=cases, prompts=args.prompt or [settings.prompt_version], provider=provider,
-        models=["tactful-offline"] if provider == "offline" else (args.model or [settings.model]),
-        tones=args.tone or [], out=out, settings=settings, concurrency=args.concurrency, repeat=args.repeat,
+        cases_dir=cases, prompts=args.prompt or suite.prompts or [settings.prompt_version], provider=provider,
+        models=["tactful-offline"] if provider == "offline" else (args.model or suite.models or [settings.model]),
+        tones=args.tone or list(suite.tones), case_globs=list(suite.cases), expect=list(suite.expect), out=out,
+        settings=settings, concurrency=args.concurrency, repeat=args.repeat,
         replay=args.replay, cache_path=Path(args.cache) if args.cache else None,
         only_failing=Path(args.only_failing) if args.only_failing else None, judge_model=args.judge_model)
 
@@ -94,16 +114,30 @@ def run_eval(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"tactful: {note}", file=sys.stderr)
     summary = report.summarise(result.rows)
-    write_file(cfg.out / "summary.json", json.dumps({
+    data = {
         "summary": summary, "by_rule": {f"{p} {m}": v for (p, m), v in report.by_rule(result.rows).items()},
         "stability": {f"{p} {m}": v for (p, m), v in report.stability(result.rows).items()},
         "case_errors": result.case_errors, "planned": result.planned, "ran": result.ran, "resumed": result.skipped,
-        **result.calls}, indent=1, ensure_ascii=False))
+        **result.calls}
+    write_file(cfg.out / "summary.json", json.dumps(data, indent=1, ensure_ascii=False))
     write_file(cfg.out / "report.md", report.markdown(result.rows, baseline))
     write_file(cfg.out / "report.html", report.html_report(result.rows, baseline))
-    print(report.markdown(result.rows, baseline).split("\n## Violations by rule")[0].split("## Summary", 1)[-1].strip())
-    print(f"\n{result.ran} cell(s) run, {result.skipped} already done, {result.calls.get('cache_hits', 0)} cached "
-          f"replies used · results and reports in {cfg.out}")
+    if args.junit:
+        write_file(Path(args.junit), report.junit(result.rows))
+    if args.csv:
+        write_file(Path(args.csv), report.csv_text(result.rows))
+    done = (f"{result.ran} cell(s) run, {result.skipped} already done, {result.calls.get('cache_hits', 0)} cached "
+            f"replies used · results and reports in {cfg.out}")
+    if args.json:
+        print(json.dumps({**data, "out": str(cfg.out)}, ensure_ascii=False))
+        print(f"tactful: {done}", file=sys.stderr)
+    else:
+        if baseline is not None:
+            print(f"Regressions against the baseline: {len(report.regressions(result.rows, baseline))}\n")
+        print(report.summary_table(summary))
+        if report.rubric_table(summary):
+            print("\nRubric (judge model, mean 1-5):\n" + report.rubric_table(summary))
+        print(f"\n{done}")
     return _exit_code(args, cfg, result, summary, baseline)
 
 

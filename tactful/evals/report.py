@@ -78,6 +78,84 @@ def regressions(rows: list[dict[str, Any]], baseline: list[dict[str, Any]]) -> l
     return [r for r in rows if before.get(r["cell"]) and not cell_ok(r)]
 
 
+def summary_table(summary: list[dict[str, Any]]) -> str:
+    """The summary (``summarise``'s lines) as a Markdown table: the report's and the terminal's."""
+    lines = ["| prompt | model | cells | pass rate | score | mean violations | mean repairs | median latency ms |"
+             " tokens | cost USD | errors |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for s in summary:
+        lines.append(f"| {s['prompt']} | {s['model']} | {s['cells']} | {s['pass_rate']:.0%} | {s['score']:.0%} | "
+                     f"{s['mean_violations']} | {s['mean_repairs']} | {s['median_latency_ms']} | {s['tokens']} | "
+                     f"{'-' if s['cost_usd'] is None else s['cost_usd']} | {s['errors']} |")
+    return "\n".join(lines)
+
+
+def rubric_table(summary: list[dict[str, Any]]) -> str:
+    """The judge's mean scores per criterion as a Markdown table ("" when the run had no judge)."""
+    graded = [s for s in summary if any(k.startswith("rubric_") for k in s)]
+    if not graded:
+        return ""
+    keys = [k for k in graded[0] if k.startswith("rubric_")]
+    lines = ["| prompt | model | " + " | ".join(k[7:] for k in keys) + " |", "|---|---|" + "---|" * len(keys)]
+    lines += [f"| {s['prompt']} | {s['model']} | " + " | ".join(str(s.get(k, "-")) for k in keys) + " |" for s in graded]
+    return "\n".join(lines)
+
+
+def _failure_text(row: dict[str, Any]) -> str:
+    """Why a cell did not score: its unmet expectations and its violations by rule."""
+    unmet = [f"{e['name']}: {e['detail']}" if e.get("detail") else e["name"]
+             for e in row.get("expectations") or [] if not e.get("ok")]
+    found = sorted((row.get("violations") or {}).items())
+    rules = [f"{rule} x{n}" if isinstance(n, int) and n > 1 else rule for rule, n in found]
+    return "; ".join([*(["expectations: " + ", ".join(unmet)] if unmet else []),
+                      *(["violations: " + ", ".join(rules)] if rules else [])]) or "did not pass"
+
+
+def junit(rows: list[dict[str, Any]]) -> str:
+    """JUnit XML for CI systems: a test suite per prompt version x model, a test case per cell."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name="tactful eval")
+    groups: dict[Group, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[group_of(row)].append(row)
+    for (prompt, model), items in sorted(groups.items()):
+        suite = ET.SubElement(root, "testsuite", name=f"{prompt} {model}", tests=str(len(items)),
+                              failures=str(sum(not r.get("error") and not cell_ok(r) for r in items)),
+                              errors=str(sum(bool(r.get("error")) for r in items)),
+                              time=f"{sum(r.get('latency_ms') or 0 for r in items) / 1000:.3f}")
+        for row in sorted(items, key=lambda r: (r["case"], r["tone"], r["repeat"])):
+            name = f"{row['case']} [{row['tone']}]" + (f" #{row['repeat']}" if row["repeat"] else "")
+            case = ET.SubElement(suite, "testcase", classname=f"{prompt}.{model}", name=name,
+                                 time=f"{(row.get('latency_ms') or 0) / 1000:.3f}")
+            if row.get("error"):
+                ET.SubElement(case, "error", message=str(row["error"]))
+            elif not cell_ok(row):
+                failure = ET.SubElement(case, "failure", message=_failure_text(row))
+                failure.text = row.get("letter") or ""
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+CSV_COLUMNS = ["cell", "prompt_version", "provider", "model", "tone", "case", "lang", "repeat", "scored", "passed",
+               "expectations_met", "errors", "warnings", "violations", "words", "attempts", "latency_ms", "tokens",
+               "cost_usd", "error"]
+
+
+def csv_text(rows: list[dict[str, Any]]) -> str:
+    """One CSV row per cell (spreadsheets and other tools read it)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**{k: row.get(k) for k in CSV_COLUMNS}, "scored": cell_ok(row),
+                         "violations": " ".join(sorted(row.get("violations") or {})),
+                         "tokens": (row.get("usage") or {}).get("total_tokens"), "error": row.get("error") or ""})
+    return buffer.getvalue()
+
+
 def _cases(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
     """case -> prompt version -> the first row (first model, tone and repeat) for side-by-side views."""
     out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
@@ -100,18 +178,10 @@ def markdown(rows: list[dict[str, Any]], baseline: list[dict[str, Any]] | None =
         lines += [f"## Regressions against the baseline: {len(regs)}", ""]
         lines += [f"- `{r['cell']}`: {r.get('error') or ', '.join(sorted(r.get('violations') or {})) or 'expectations'}"
                   for r in regs] + [""]
-    lines += ["## Summary", "", "| prompt | model | cells | pass rate | score | mean violations | mean repairs |"
-              " median latency ms | tokens | cost USD | errors |", "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for s in summarise(rows):
-        lines.append(f"| {s['prompt']} | {s['model']} | {s['cells']} | {s['pass_rate']:.0%} | {s['score']:.0%} | "
-                     f"{s['mean_violations']} | {s['mean_repairs']} | {s['median_latency_ms']} | {s['tokens']} | "
-                     f"{'-' if s['cost_usd'] is None else s['cost_usd']} | {s['errors']} |")
-    graded = [s for s in summarise(rows) if any(k.startswith("rubric_") for k in s)]
-    if graded:
-        keys = [k for k in graded[0] if k.startswith("rubric_")]
-        lines += ["", "## Rubric (judge model, mean 1-5)", "", "| prompt | model | " + " | ".join(k[7:] for k in keys) + " |",
-                  "|---|---|" + "---|" * len(keys)]
-        lines += [f"| {s['prompt']} | {s['model']} | " + " | ".join(str(s.get(k, "-")) for k in keys) + " |" for s in graded]
+    lines += ["## Summary", "", summary_table(summarise(rows))]
+    rubric = rubric_table(summarise(rows))
+    if rubric:
+        lines += ["", "## Rubric (judge model, mean 1-5)", "", rubric]
     rules = by_rule(rows)
     all_rules = sorted({r for v in rules.values() for r in v})
     if all_rules:

@@ -75,6 +75,8 @@ class RunConfig:
     cache_path: Path | None = None
     only_failing: Path | None = None
     judge_model: str | None = None
+    case_globs: list[str] = field(default_factory=list)  # from a suite: which cases (all when empty)
+    expect: list[Any] = field(default_factory=list)  # from a suite: expectations added to every case
 
 
 @dataclass
@@ -356,7 +358,7 @@ def run(cfg: RunConfig, catalog: Catalog, progress: Progress | None = None) -> R
     """Run (or resume) the matrix into ``cfg.out``."""
     for name in cfg.prompts:
         cached_version(name)  # an unknown version is bad usage before anything runs
-    cases, case_errors = load_cases(cfg.cases_dir, catalog)
+    cases, case_errors = load_cases(cfg.cases_dir, catalog, cfg.case_globs, cfg.expect)
     cells = plan(cfg, cases)
     prepare_out(cfg.out)
     lock = RunLock(cfg.out)

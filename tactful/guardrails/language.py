@@ -38,6 +38,19 @@ def detect(text: str, names: tuple[str, ...]) -> tuple[str, float]:
     return top.language.name, float(top.value)
 
 
+def letter_language(text: str, catalog: Any) -> tuple[str, float]:
+    """The pack (code) a letter is written in, and how sure: its script first (Thai, Bengali), else Lingua
+    among the packs' languages ("" when nothing is confident)."""
+    letters = [c for c in text if c.isalpha()]
+    for pack_code, pack in catalog.packs.items():
+        script = {"thai": (0x0E00, 0x0E7F), "bengali": (0x0980, 0x09FF)}.get(pack.tokenizer)
+        if script and letters and sum(script[0] <= ord(c) <= script[1] for c in letters) / len(letters) > 0.5:
+            return pack_code, 1.0
+    latin = {pack.detector: pack_code for pack_code, pack in catalog.packs.items() if pack.tokenizer not in ("thai", "bengali")}
+    found, confidence = detect(text[:1000], tuple(sorted(latin)))
+    return (latin[found], confidence) if found in latin and confidence >= 0.5 else ("", confidence)
+
+
 def _body(doc: Doc) -> tuple[int, int]:
     """The letter without its greeting line (names in a greeting say little about the language)."""
     start = doc.greeting[1] if doc.greeting else doc.text.find("\n") + 1
