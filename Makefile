@@ -38,6 +38,7 @@ check: $(STAMP)  ## lint and type-check
 bench: $(STAMP)  ## benchmarks (by hand; figures go in the README)
 	$(PY) bench/check_speed.py
 	$(PY) bench/check_scaling.py
+	$(PY) bench/startup.py
 	$(PY) bench/corpus_quality.py --split dev
 	$(PY) bench/corpus_quality.py --split heldout
 	$(PY) bench/draft_overhead.py

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tactful.catalog import load
+from tactful.catalog import ROOT, load
 from tactful.guardrails import check
 
 CATALOG = load()
@@ -47,3 +47,21 @@ def test_every_section_has_cues(lang: str) -> None:
     needed = sorted(CATALOG.section_ids - {"signature", "owner_signature", "cc"})
     missing = [s for s in needed if not pack.sections.get(s)]
     assert not missing, f"guardrails/lang/{lang}.yaml: no cues for sections {missing}"
+
+
+def test_thai_dictionary_segments_exactly_as_pythainlps_trie() -> None:
+    """Tactful's set-based dictionary (built in milliseconds) cuts Thai exactly where PyThaiNLP's Trie does."""
+    import re as _re
+
+    from pythainlp.tokenize import word_dict_trie, word_tokenize
+
+    from tactful.text import thai_dictionary
+
+    trie, ours = word_dict_trie(), thai_dictionary()
+    sources = [*ROOT.glob("guardrails/teach/th.*.yaml"), ROOT / "guardrails" / "lang" / "th.yaml",
+               ROOT / "prompts" / "offline" / "th.yaml"]
+    runs = {r for p in sources for r in _re.findall(r"[\u0E00-\u0E7F]+", p.read_text(encoding="utf-8"))}
+    assert len(runs) > 1000
+    for run in runs:
+        assert word_tokenize(run, engine="newmm", custom_dict=ours) == word_tokenize(run, engine="newmm", custom_dict=trie), run
+    assert ours.prefixes("ขอโทษครับ") == trie.prefixes("ขอโทษครับ") and "ขอโทษ" in ours and len(ours) == len(list(trie))

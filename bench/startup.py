@@ -1,0 +1,53 @@
+"""Start-up: `tactful check one-letter.txt` as a whole command, in a fresh process, per language.
+
+Run by hand (``make bench``). Each language's letter is the offline drafter's for a shipped case;
+the command is run 7 times and the median of the last 6 is printed, with ``--lang`` given and with
+the language detected. The target is 0.3 s for one letter (bar: 1.0 s).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tactful.cases import load_case  # noqa: E402
+from tactful.catalog import load  # noqa: E402
+from tactful.drafting import DraftRequest  # noqa: E402
+from tactful.drafting.offline import OfflineDrafter  # noqa: E402
+
+CASES = {"en": "bad_news/en-credit-denied", "es": "bad_news/es-prestamo-denegado", "ms": "complaint_reply/ms-caj-kad-kredit",
+         "th": "complaint_reply/th-hospital-billing", "bn": "win_back/bn-tailor-eid-order"}
+TACTFUL = Path(sys.executable).parent / "tactful"
+
+
+def main() -> None:
+    catalog = load()
+    print("tactful check, one ~200-word letter, fresh process, median of 6 runs:")
+    with tempfile.TemporaryDirectory() as tmp:
+        for lang, name in CASES.items():
+            case = load_case(ROOT / "evals" / "cases" / f"{name}.yaml", catalog)
+            letter = OfflineDrafter().draft(DraftRequest(case=case, catalog=catalog, prompt_version="v2",
+                                                         tone=case.tone)).letter
+            path = Path(tmp) / f"{lang}.txt"
+            path.write_text(letter.text, encoding="utf-8")
+            row = []
+            for extra in (["--lang", lang], []):
+                cmd = [str(TACTFUL), "check", str(path), "--kind", case.kind, *extra]
+                times = []
+                for _ in range(7):
+                    started = time.perf_counter()
+                    subprocess.run(cmd, capture_output=True, check=False)
+                    times.append(time.perf_counter() - started)
+                row.append(f"{statistics.median(times[1:]):.2f} s")
+            print(f"  {lang}: --lang given {row[0]}, detected {row[1]}")
+
+
+if __name__ == "__main__":
+    main()
