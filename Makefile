@@ -10,10 +10,10 @@ PORT   ?= 8501
 
 .PHONY: run draft test check bench browser model clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)  ## the app on http://localhost:$(PORT) (built-in offline drafter unless a model is configured)
@@ -34,6 +34,7 @@ model: $(STAMP)  ## rebuild the meaning models (guardrails/model/) from guardrai
 check: $(STAMP)  ## lint and type-check
 	$(VENV)/bin/ruff check tactful tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)  ## benchmarks (by hand; figures go in the README)
 	$(PY) bench/check_speed.py

@@ -4,17 +4,18 @@ from pathlib import Path
 
 import streamlit as st
 
-from tactful.catalog import ROOT
 from tactful.evals import report
 from tactful.evals.run import cell_ok, read_rows
 from tactful.highlight import highlighted
+from tactful.ui.state import current_settings
 
 st.title("Evals")
-runs_dir = Path(st.text_input("Runs folder", value=str(ROOT / ".tactful" / "runs"), key="runs_dir"))
+default_runs = current_settings().data_dir / "runs"
+runs_dir = Path(st.text_input("Runs folder", value=str(default_runs), key="runs_dir"))
 runs = sorted((p for p in runs_dir.glob("*") if (p / "results.jsonl").exists()), reverse=True) \
     if runs_dir.is_dir() else []
 if not runs:
-    st.info("No runs yet. Run `tactful eval --prompt v1 --prompt v2` (results go to .tactful/runs/).")
+    st.info(f"No runs yet. Run `tactful eval --suite prompts` (results go to {default_runs}).")
     st.stop()
 # keyed by folder: another folder's picks never hide this one's runs
 picked = st.multiselect("Runs", runs, default=runs[:1], format_func=lambda p: p.name, key=f"runs_picked.{runs_dir}")

@@ -13,18 +13,16 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import yamldoc
+from .paths import ROOT
 from .errors import DataFileError, UsageError
 from .text import WORD_CLASS, PhraseIndex, Tokenizer, alternation, nfc, phrase_pattern
 
-if TYPE_CHECKING:
-    from .guardrails.meaning import MeaningModel
 
-ROOT = Path(__file__).resolve().parent.parent
 Severity = Literal["error", "warning"]
 
 
@@ -244,16 +242,6 @@ class Lang:
             raise DataFileError(source, f"invalid regex {pattern!r}: {err}", line=line,
                                 field=".".join(map(str, loc))) from None
         return pattern
-
-    @cached_property
-    def meaning(self) -> MeaningModel | None:
-        """The language's meaning model (guardrails/model/<lang>.npz), or None when none was built."""
-        from .guardrails import meaning  # the model is read on first use, not at catalog load
-
-        path = self.model_path
-        if path is None or not path.exists():
-            return None
-        return meaning.cached(path, path.stat().st_mtime_ns)
 
     @cached_property
     def number_words(self) -> list[tuple[re.Pattern[str] | str, int]]:

@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("--stage", choices=["acknowledgement", "resolution"], help="complaint_reply only")
     chk.add_argument("--facts", metavar="CASE_FILE", help="case file whose facts ground names, numbers and dates")
     chk.add_argument("--json", action="store_true", help="one JSON object per letter, one per line")
-    from .drafting.cli import add_draft_parser
+    from .draft_cli import add_draft_parser
     from .evals.cli import add_eval_parser
 
     add_draft_parser(sub)
@@ -164,7 +164,7 @@ def _run(args: argparse.Namespace) -> int:
             from .evals.cli import run_eval
 
             return run_eval(args)
-        from .drafting.cli import run_draft
+        from .draft_cli import run_draft
 
         return run_draft(args)
     except TactfulError as err:

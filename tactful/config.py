@@ -19,10 +19,12 @@ Provider = Literal["offline", "openai"]
 
 
 def _data_dir() -> Path:
-    import os
+    """The user's data folder for Tactful (history, eval runs and the reply cache), as the platform names it:
+    ``$XDG_DATA_HOME/tactful`` or ``~/.local/share/tactful`` on Linux, ``~/Library/Application Support/tactful``
+    on macOS, ``%LOCALAPPDATA%\\tactful`` on Windows."""
+    from platformdirs import user_data_dir
 
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "tactful"
+    return Path(user_data_dir("tactful", appauthor=False))
 
 
 class Settings(BaseSettings):

@@ -88,3 +88,7 @@ class ModelRequestError(ModelError):
 
 class ModelOutputError(ModelError):
     """The reply could not be parsed into a letter."""
+
+
+class CacheMiss(TactfulError):
+    """Replay mode needed a reply the eval cache does not have."""

@@ -14,12 +14,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
-LANGS = ("en", "es", "ms", "th", "bn")
+from .paths import language_codes
+
+# Languages are data: a pack in guardrails/lang/ is a language (adding one needs no Python edit)
+LANGS = language_codes()
 KINDS = ("bad_news", "complaint_reply", "win_back")
 TONES = ("neutral", "warm", "formal", "concise", "empathetic", "firm")
 STAGES = ("acknowledgement", "resolution")
 
-Lang = Literal["en", "es", "ms", "th", "bn"]
+Lang = str  # one of LANGS, checked by CaseFile
 Kind = Literal["bad_news", "complaint_reply", "win_back"]
 Tone = Literal["neutral", "warm", "formal", "concise", "empathetic", "firm"]
 Stage = Literal["acknowledgement", "resolution"]
@@ -157,12 +160,20 @@ class CaseFile(_Strict):
     """A case file: what to write, in which language and tone, from which facts."""
 
     kind: Kind
-    lang: Lang
+    lang: Lang = Field(json_schema_extra={"enum": list(LANGS)})  # the data's languages, when the schema was written
     stage: Stage | None = None
     tone: Tone = "neutral"
     facts: Facts
     expect: list[Any] = Field(default_factory=list)
     notes: str | None = None
+
+    @field_validator("lang")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in LANGS:
+            *rest, last = (repr(code) for code in LANGS)
+            raise ValueError(f"input should be {', '.join(rest)} or {last}" if rest else f"input should be {last}")
+        return value
 
     @model_validator(mode="after")
     def _stage_fits_kind(self) -> CaseFile:

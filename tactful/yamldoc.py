@@ -109,7 +109,7 @@ def validate(model: type[M], data: Any, node: yaml.Node | None, source: str, con
         first = err.errors()[0]
         loc = tuple(first["loc"])
         field = ".".join(str(p) for p in loc) or None
-        message = first["msg"]
+        message = first["msg"].removeprefix("Value error, ")  # a validator's own message says what is wrong
         if first["type"] == "extra_forbidden":
             message = "unknown field (check the spelling)"
         elif first["type"] == "missing":

@@ -12,11 +12,12 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(autouse=True)
-def _scrub_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees a real key, endpoint or setting from the developer's shell."""
+def _scrub_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test sees a real key, endpoint or setting from the developer's shell, nor writes into their data folder."""
     for name in list(os.environ):
         if name.startswith(("OPENAI_", "TACTFUL_")):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.getbasetemp() / "xdg-data"))
     from tactful.config import Settings
 
     monkeypatch.setitem(Settings.model_config, "env_file", None)  # nor from a developer's .env

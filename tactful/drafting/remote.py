@@ -267,7 +267,7 @@ class RemoteDrafter:
         if hit is not None:
             return key, (hit[0], Usage(hit[1], hit[2]))
         if self.replay_only:
-            from ..evals.cache import CacheMiss
+            from ..errors import CacheMiss
 
             raise CacheMiss(f"replay: no cached reply for this request in {self.cache.path} "
                             f"(model '{self.model}'); run once without --replay to record it")

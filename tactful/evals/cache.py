@@ -15,11 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputError, TactfulError, output_error
-
-
-class CacheMiss(TactfulError):
-    """Replay mode needed a reply the cache does not have."""
+from ..errors import OutputError, output_error
 
 
 class ReplyCache:

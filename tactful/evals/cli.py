@@ -48,8 +48,9 @@ def add_eval_parser(sub: Any) -> None:
     p.add_argument("--concurrency", type=int, metavar="N", help="cells in flight at once (default 8)")
     p.add_argument("--repeat", type=int, metavar="N", help="run each cell N times (stable/flaky; default 1)")
     p.add_argument("--replay", action="store_true", help="use only cached replies; fail on a miss (no network)")
-    p.add_argument("--cache", metavar="FILE", help="reply cache (default .tactful/eval-cache.db)")
-    p.add_argument("--out", metavar="DIR", help="run folder (default .tactful/runs/<time>); reuse it to resume")
+    p.add_argument("--cache", metavar="FILE", help="reply cache (default: eval-cache.db in the data folder, "
+                   "~/.local/share/tactful on Linux; TACTFUL_DATA_DIR)")
+    p.add_argument("--out", metavar="DIR", help="run folder (default: runs/<time> in the data folder); reuse it to resume")
     p.add_argument("--only-failing", metavar="RUN", help="rerun only the cells that failed or errored in RUN")
     p.add_argument("--baseline", metavar="RUN", help="exit 1 when a cell that scored in RUN no longer does")
     p.add_argument("--fail-under", type=_score, metavar="SCORE",
@@ -93,13 +94,13 @@ def _config(args: argparse.Namespace) -> RunConfig:
         if value and not (Path(value) / "results.jsonl").exists():
             raise UsageError(f"--{flag.replace('_', '-')} {value}: no results.jsonl there")
     provider = settings.resolved_provider
-    out = Path(args.out) if args.out else ROOT / ".tactful" / "runs" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = Path(args.out) if args.out else settings.data_dir / "runs" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return RunConfig(
         cases_dir=cases, prompts=args.prompt or suite.prompts or [settings.prompt_version], provider=provider,
         models=["tactful-offline"] if provider == "offline" else (args.model or suite.models or [settings.model]),
         tones=args.tone or list(suite.tones), case_globs=list(suite.cases), expect=list(suite.expect), out=out,
         settings=settings, concurrency=args.concurrency, repeat=args.repeat,
-        replay=args.replay, cache_path=Path(args.cache) if args.cache else None,
+        replay=args.replay, cache_path=Path(args.cache) if args.cache else settings.data_dir / "eval-cache.db",
         only_failing=Path(args.only_failing) if args.only_failing else None, judge_model=args.judge_model)
 
 

@@ -28,14 +28,14 @@ from ..catalog import ROOT, Catalog
 from ..config import Settings
 from ..drafting import AsyncDrafter, DraftRequest, Reply
 from ..drafting.offline import OfflineDrafter
-from ..errors import OutputError, TactfulError, output_error
+from ..errors import CacheMiss, OutputError, TactfulError, output_error
 from ..guardrails import Violation
 from ..letter import CaseFile, Letter
 from ..prompts import cached_version
 from ..repair import DraftResult, guarded_draft_async
 from ..text import word_count
 from .asserts import coverage, evaluate
-from .cache import CacheMiss, ReplyCache
+from .cache import ReplyCache
 from .rubric import load_rubric
 from .rubric import messages as rubric_messages
 from .suite import Case, load_cases
@@ -379,7 +379,7 @@ def _run_locked(cfg: RunConfig, catalog: Catalog, cells: list[Cell], case_errors
             "repeat": cfg.repeat, "cases_dir": str(cfg.cases_dir), "started": time.time(), "replay": cfg.replay}
     write_file(cfg.out / "run.json", json.dumps(meta, indent=1))
     remote = cfg.provider != "offline" or cfg.judge_model
-    cache = ReplyCache(cfg.cache_path or ROOT / ".tactful" / "eval-cache.db") if remote else None
+    cache = ReplyCache(cfg.cache_path or cfg.settings.data_dir / "eval-cache.db") if remote else None
     finished, failing, interrupted, stopped = 0, 0, False, ""
 
     def on_row(row: dict[str, Any]) -> None:  # rows are written as cells finish: nothing is lost

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..catalog import Lang
 from ..errors import DataFileError
 from ..text import Tokenizer
 from .features import PRIOR, bigrams, clean, token_features, tokens
@@ -169,3 +170,11 @@ def cached(path: Path, mtime_ns: int) -> MeaningModel:
     """One loaded model per artefact file and version of it."""
     del mtime_ns  # part of the cache key only
     return read(path)
+
+
+def model_of(lang: Lang) -> MeaningModel | None:
+    """The language's meaning model (guardrails/model/<lang>.npz), read on first use; None when none was built."""
+    path = lang.model_path
+    if path is None or not path.exists():
+        return None
+    return cached(path, path.stat().st_mtime_ns)

@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cases import load_case
-from ..catalog import load
-from ..config import Settings, load_settings
-from ..console import render_verdict
-from ..letter import LANGS, TONES
-from ..prompts import cached_version, render
-from ..repair import guarded_draft
-from . import DraftRequest, make_drafter
+from .cases import load_case
+from .catalog import load
+from .config import Settings, load_settings
+from .console import render_verdict
+from .drafting import DraftRequest, make_drafter
+from .letter import LANGS, TONES
+from .prompts import cached_version, render
+from .repair import guarded_draft
 
 EPILOG = """exit codes: 0 the draft passes, 1 it still fails after repairs, 2 bad usage or case file,
   3 model unreachable or refused

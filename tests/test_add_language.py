@@ -1,0 +1,66 @@
+"""A language is its data: copied into a data root (TACTFUL_DATA), a new pack, its teaching files, its
+model and its phrase bank are a language the command line checks and drafts in, with no Python edit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tactful.catalog import ROOT
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped data, plus "xx": English copied under a new code and name (as a translator would start)."""
+    root = tmp_path_factory.mktemp("data")
+    for name in ("guardrails", "prompts", "evals"):
+        shutil.copytree(ROOT / name, root / name)
+    gr = root / "guardrails"
+    pack = (gr / "lang" / "en.yaml").read_text(encoding="utf-8").replace("\nname: English\n", "\nname: Testish\n", 1)
+    assert "name: Testish" in pack
+    (gr / "lang" / "xx.yaml").write_text(pack, encoding="utf-8")
+    for path in (gr / "teach").glob("en.*"):
+        (gr / "teach" / path.name.replace("en.", "xx.", 1)).write_text(
+            path.read_text(encoding="utf-8").replace("lang: en\n", "lang: xx\n", 1), encoding="utf-8")
+    for suffix in (".npz", ".json"):
+        shutil.copy(gr / "model" / f"en{suffix}", gr / "model" / f"xx{suffix}")
+    shutil.copy(root / "prompts" / "offline" / "en.yaml", root / "prompts" / "offline" / "xx.yaml")
+    case = (root / "evals" / "cases" / "bad_news" / "en-credit-denied.yaml").read_text(encoding="utf-8")
+    (root / "case-xx.yaml").write_text(case.replace("\nlang: en\n", "\nlang: xx\n", 1), encoding="utf-8")
+    return root
+
+
+def tactful(data: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TACTFUL_DATA": str(data)}
+    env = {k: v for k, v in env.items() if not k.startswith("OPENAI_")}
+    return subprocess.run([sys.executable, "-m", "tactful", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          check=False)
+
+
+def test_a_language_added_as_data_drafts_and_checks(data_root: Path, tmp_path: Path) -> None:
+    drafted = tactful(data_root, "draft", str(data_root / "case-xx.yaml"), cwd=tmp_path)
+    assert drafted.returncode == 0, drafted.stderr
+    assert "Guardrails passed" in drafted.stdout and "Dear Mr. Arun Lee," in drafted.stdout
+    letter = tmp_path / "letter.txt"
+    letter.write_text(drafted.stdout.split("\n\nGuardrails passed")[0].split("\n\ndraft: PASSED")[0], encoding="utf-8")
+    checked = tactful(data_root, "check", str(letter), "--kind", "bad_news", "--lang", "xx", "--facts",
+                      str(data_root / "case-xx.yaml"), cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "PASSED (bad_news, xx)" in checked.stdout
+
+
+def test_the_new_language_is_offered_and_an_unknown_one_is_refused_by_name(data_root: Path, tmp_path: Path) -> None:
+    helped = tactful(data_root, "check", "--help", cwd=tmp_path)
+    assert "xx" in helped.stdout.split("--lang")[1].split("\n")[0]
+    unknown = tmp_path / "case-zz.yaml"
+    unknown.write_text((data_root / "case-xx.yaml").read_text(encoding="utf-8").replace("lang: xx", "lang: zz"))
+    refused = tactful(data_root, "draft", str(unknown), cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "field 'lang': input should be 'en', 'bn', 'es', 'ms', 'th' or 'xx'" in refused.stderr
+    shipped = tactful(ROOT, "draft", str(data_root / "case-xx.yaml"), cwd=tmp_path)  # the shipped data has no xx
+    assert shipped.returncode == 2 and "field 'lang': input should be 'en', 'bn', 'es', 'ms' or 'th'" in shipped.stderr
