@@ -18,10 +18,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import yamldoc
-from .paths import ROOT
 from .errors import DataFileError, UsageError
+from .paths import ROOT as ROOT  # re-exported: the data root
 from .text import WORD_CLASS, PhraseIndex, Tokenizer, alternation, nfc, phrase_pattern
-
 
 Severity = Literal["error", "warning"]
 
