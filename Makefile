@@ -43,6 +43,8 @@ bench: $(STAMP)  ## benchmarks (by hand; figures go in the README)
 	$(PY) bench/corpus_quality.py --split dev
 	$(PY) bench/corpus_quality.py --split heldout
 	$(PY) bench/draft_overhead.py
+	$(PY) bench/eval_throughput.py
+	$(PY) bench/promptfoo_throughput.py
 	$(PY) bench/app_latency.py
 
 clean:

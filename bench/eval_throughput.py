@@ -59,12 +59,27 @@ def main() -> None:
         # it is timed too, then the measured run starts warm.
         cold, _ = timed("cold", CELLS)
         wall, result = timed("warm", CELLS)
+        # And the whole command as a user runs it: a fresh process, imports and start-up included.
+        folder = Path(tmp) / "command" / "bad_news"
+        folder.mkdir(parents=True)
+        for i in range(CELLS):
+            text = source.read_text().replace("card balances.", f"card balances (command {i}).")
+            (folder / f"en-case-{i:03}.yaml").write_text(text)
+        t = time.perf_counter()
+        done = subprocess.run([str(Path(sys.executable).parent / "tactful"), "eval", "--cases", str(folder.parent),
+                               "--provider", "openai", "--base-url", base_url, "--model", "test-model", "--prompt", "v2",
+                               "--concurrency", str(CONCURRENCY), "--cache", str(Path(tmp) / "command.db"),
+                               "--out", str(Path(tmp) / "command-run")], capture_output=True, text=True, check=False)
+        command = time.perf_counter() - t
         server.kill()
     ideal = math.ceil(CELLS / CONCURRENCY) * DELAY
     passed = sum(1 for r in result.rows if r.get("passed"))
     print(f"{result.ran} cells ({passed} passed), concurrency {CONCURRENCY}, server delay {DELAY * 1000:.0f} ms")
     print(f"cold process: wall {cold:.2f} s; ideal {ideal:.2f} s; ratio {cold / ideal:.2f}x")
     print(f"warm process: wall {wall:.2f} s; ideal {ideal:.2f} s; ratio {wall / ideal:.2f}x (target within 1.5x)")
+    status = "exit 0" if done.returncode == 0 else f"exit {done.returncode}: {done.stderr[-300:]}"
+    print(f"whole command (tactful eval, fresh process): wall {command:.2f} s; ideal {ideal:.2f} s; "
+          f"ratio {command / ideal:.2f}x ({status})")
 
 
 if __name__ == "__main__":
