@@ -32,7 +32,7 @@ model: $(STAMP)  ## rebuild the meaning models (guardrails/model/) from guardrai
 	$(PY) -m tactful.guardrails.teach
 
 check: $(STAMP)  ## lint and type-check
-	$(VENV)/bin/ruff check tactful tests bench
+	$(VENV)/bin/ruff check tactful tests bench app.py app_pages
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 

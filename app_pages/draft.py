@@ -33,7 +33,7 @@ except TactfulError as err:
 if state.facts is None or st.session_state.pop("load_example", False):  # a first visit, or asked for
     fill(state, example.facts, lang)
     st.session_state[f"{prefix}.tone"] = example.tone
-restore(state.facts)
+restore(state.facts or {})
 st.session_state.setdefault(f"{prefix}.tone", example.tone)
 tone = c3.selectbox("Tone", TONES, key=f"{prefix}.tone")
 st.caption(f"{cat.kind(kind).aim} Fields marked * are required. Drafted by "
@@ -47,7 +47,8 @@ if state.facts_lang and state.facts_lang != lang and settings.resolved_provider 
             icon=":material/translate:")
 
 raw = facts_form(layout.facts, state.form_errors)
-keep(state.facts)
+if state.facts is not None:
+    keep(state.facts)
 if state.form_errors:  # a summary next to the button; each message is also under its field
     st.error("Before drafting: " + "; ".join(state.form_errors.values()) + ".", icon=":material/error:")
 submitted = st.button("Draft letter", type="primary")

@@ -1,6 +1,7 @@
 """Evals: pick runs of `tactful eval`, compare prompt versions and models, read letters side by side."""
 
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -25,7 +26,7 @@ if not rows:
 
 st.subheader("Summary per prompt version and model")
 summary = report.summarise(rows)
-percent = {k: st.column_config.NumberColumn(k.replace("_", " "), format="percent")
+percent: dict[str, Any] = {k: st.column_config.NumberColumn(k.replace("_", " "), format="percent")
            for k in ("pass_rate", "score") if summary and k in summary[0]}
 st.dataframe(summary, hide_index=True, column_config=percent)
 
@@ -52,7 +53,7 @@ st.bar_chart([{"version": label(s["prompt"], s["model"]), "pass rate (%)": round
 st.subheader("Letters side by side")
 cases = sorted({r["case"] for r in rows})
 only_diff = st.checkbox("Only cases whose outcome differs between versions", key="only_diff")
-by_case: dict[str, dict[str, dict]] = {}
+by_case: dict[str, dict[str, dict[str, Any]]] = {}
 for r in rows:
     by_case.setdefault(r["case"], {}).setdefault(f"{r['prompt_version']} {r['model']}", r)
 if only_diff:
@@ -62,9 +63,9 @@ if not cases:
     st.stop()
 case = st.selectbox("Case", cases, key="eval_case")
 columns = st.columns(len(by_case[case]))
-for col, (label, row) in zip(columns, sorted(by_case[case].items()), strict=False):
+for col, (version_label, row) in zip(columns, sorted(by_case[case].items()), strict=False):
     with col:
-        st.markdown(f"**{label}** · {'passed' if cell_ok(row) else 'failed'}")
+        st.markdown(f"**{version_label}** · {'passed' if cell_ok(row) else 'failed'}")
         if row.get("error"):
             st.error(row["error"])
         else:

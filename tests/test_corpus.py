@@ -37,7 +37,7 @@ def test_the_corpus_has_every_language_and_kind() -> None:
 
 
 @pytest.mark.parametrize("item", ITEMS, ids=[f"{i.lang}/{i.split}/{i.path.stem}" for i in ITEMS])
-def test_a_corpus_letter_is_well_formed(item) -> None:  # type: ignore[no-untyped-def]
+def test_a_corpus_letter_is_well_formed(item) -> None:
     catalog = load()
     data = item.data
     Facts.model_validate(data["facts"])

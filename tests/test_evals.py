@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ def cases(tmp_path: Path) -> Path:
 def server(monkeypatch: pytest.MonkeyPatch):
     good, bad = letters()
 
-    def reply(body: dict) -> str:  # v2's prompt carries a worked example; v1's does not
+    def reply(body: dict[str, Any]) -> str:  # v2's prompt carries a worked example; v1's does not
         return good if "worked example" in body["messages"][1]["content"] else bad
 
     fake = FakeOpenAI(default=reply).start()
@@ -184,7 +185,7 @@ def test_judge_model_grades_each_letter(cases: Path, tmp_path: Path, monkeypatch
     good, _ = letters()
     grades = json.dumps({"clarity": 4, "empathy": 5, "honesty": 3, "reason": "Plain and kind."})
 
-    def reply(body: dict) -> str:
+    def reply(body: dict[str, Any]) -> str:
         return grades if "quality review" in body["messages"][0]["content"] else good
 
     fake = FakeOpenAI(default=reply).start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -110,7 +111,7 @@ def test_sections_are_found_by_what_the_sentences_do() -> None:
 def test_a_sign_off_is_recognised_by_its_shape() -> None:
     verdict = check(WIN_BACK, kind="win_back", lang="en", facts=PRINT_SHOP)
     signature = next(s for s in verdict.sections if s.id == "owner_signature")
-    assert signature.present
+    assert signature.present and signature.span is not None
     assert WIN_BACK[signature.span[0] : signature.span[1]].startswith("Dana Ortiz")
     assert not [v for v in verdict.violations if v.rule == "missing_signature"]
     assert verdict.passed, [(v.rule, v.message) for v in verdict.errors]
@@ -184,7 +185,7 @@ def test_a_signature_names_the_sender_without_their_own_honorific(lang: str, nam
     assert not signs_as("Customer Care Team", name, catalog.lang(lang).honorifics | catalog.lang(lang).titles)
 
 
-def grounding_errors(text: str, kind: str, lang: str, facts: dict, stage: str | None = None) -> list[str]:
+def grounding_errors(text: str, kind: str, lang: str, facts: dict[str, Any], stage: str | None = None) -> list[str]:
     verdict = check(text, kind=kind, lang=lang, stage=stage, facts=Facts.model_validate(facts))
     return [text[v.span[0] : v.span[1]] for v in verdict.violations if v.rule == "ungrounded_detail" and v.span]
 

@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from tactful import yamldoc
 from tactful.catalog import ROOT, load
@@ -75,7 +76,9 @@ def test_v3_says_each_thing_once() -> None:
 
 def test_v3_lists_the_keys_in_letter_order_with_the_sign_off_before_the_signature() -> None:
     for path, _, messages in renders("v3")[:: len(TONES)]:
-        keys = re.search(r"exactly these keys, in this order: (.*)\.", messages[1]["content"])[1].split(", ")
+        found = re.search(r"exactly these keys, in this order: (.*)\.", messages[1]["content"])
+        assert found is not None
+        keys = found[1].split(", ")
         signature = next(k for k in keys if k in ("signature", "owner_signature"))
         assert keys[0] == "greeting" and keys.index("sign_off") == keys.index(signature) - 1, path.name
 
@@ -159,21 +162,24 @@ def test_a_v3_draft_with_native_dates_and_an_unprefixed_signature_passes(fake_ll
     # A model that follows v3 (date as Thai letters write it, no self-honorific) is not sent back for repair.
     path = ROOT / "evals" / "cases" / "complaint_reply" / "th-hospital-billing.yaml"
     case, catalog = case_of(path), load()
+    meeting = case.facts.meeting
+    assert meeting is not None
     forms = render(load_version("v3"), case, catalog, tone="neutral")[1]["content"]
-    date = catalog.lang("th").format_date(case.facts.meeting.date)
+    date = catalog.lang("th").format_date(meeting.date)
     assert date in forms
     reply = {
         "greeting": f"เรียน {case.facts.customer.name}",
         "acknowledge_displeasure": "เราทราบดีว่าท่านไม่พอใจกับใบแจ้งค่ารักษาที่ได้รับ และขณะนี้เรากำลังเร่งตรวจสอบเรื่องนี้",
         "apology": "เราขออภัยต่อประสบการณ์ที่ท่านได้รับ และจะแก้ไขสิ่งที่พบให้ถูกต้อง",
         "learn_more": "เราอยากทราบรายละเอียดเพิ่มเติมที่ท่านยังไม่ได้แจ้ง เพื่อแก้ไขเรื่องนี้ให้เร็วที่สุด",
-        "meeting": f"เราขอเสนอ{case.facts.meeting.mode}ในวันที่ {date} โปรดแจ้งหากท่านสะดวกวันอื่น",
+        "meeting": f"เราขอเสนอ{meeting.mode}ในวันที่ {date} โปรดแจ้งหากท่านสะดวกวันอื่น",
         "closing": "ขอขอบคุณที่อดทนรอระหว่างที่เราตรวจสอบ",
         "sign_off": "ขอแสดงความนับถือ",
         "signature": f"({catalog.lang('th').own_name(case.facts.sender.name)})\n{case.facts.sender.title} {case.facts.company}",
     }
     fake_llm.enqueue(Behaviour(content=json.dumps(reply, ensure_ascii=False)))
-    settings = Settings(api_key="sk-test", base_url=fake_llm.base_url, model="test-model", timeout_s=2.0, max_attempts=1)
+    settings = Settings(api_key=SecretStr("sk-test"), base_url=fake_llm.base_url, model="test-model", timeout_s=2.0,
+                        max_attempts=1)
     from tactful.repair import guarded_draft
 
     result = guarded_draft(RemoteDrafter(settings), DraftRequest(case=case, catalog=catalog, prompt_version="v3", tone="neutral"),

@@ -65,7 +65,7 @@ class FakeOpenAI:
     @property
     def base_url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host!s}:{port}/v1"
 
     def enqueue(self, *behaviours: Behaviour) -> None:
         self.queue.extend(behaviours)
