@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import islice
 from typing import Literal
 
 Tokenizer = Literal["latin", "bengali", "thai"]
@@ -108,6 +109,13 @@ _THAI_RUN = re.compile(r"[\u0E00-\u0E7F]+")
 
 def _thai_words(run: str) -> int:
     return sum(1 for token in _thai_tokens(run) if token.strip())
+
+
+def has_words(text: str, tokenizer: Tokenizer, n: int) -> bool:
+    """True when ``text`` has at least ``n`` words (stops counting there)."""
+    if tokenizer == "thai":
+        return word_count(text, tokenizer) >= n
+    return n <= 0 or next(islice(_WORD.finditer(text), n - 1, None), None) is not None
 
 
 def word_count(text: str, tokenizer: Tokenizer) -> int:

@@ -171,11 +171,12 @@ def _number_key(raw: str) -> str:
 def details(text: str, lang: Lang, *, names: bool = True) -> list[Detail]:
     """Every checkable detail in ``text`` (already normalised), each span claimed once."""
     found: list[Detail] = []
-    taken: list[Span] = []
+    claimed = bytearray(len(text) + 1)  # 1 where an earlier (higher-priority) detail sits
     for detail in _candidates(text, lang, names):
-        if not any(s < detail.span[1] and detail.span[0] < e for s, e in taken):
+        start, end = detail.span
+        if claimed.find(1, start, max(end, start + 1)) == -1:
             found.append(detail)
-            taken.append(detail.span)
+            claimed[start:end] = b"\x01" * (end - start)
     return found
 
 

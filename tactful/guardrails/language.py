@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..catalog import RuleSpec
-from ..text import word_count
+from ..text import has_words
 from .doc import Doc
 from .meaning import model_of
 from .registry import check_kind
@@ -79,7 +79,7 @@ def language(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     by_detector = {pack.detector: pack.name for pack in packs}
     expected = doc.lang.pack.detector
     spans: list[tuple[str | None, tuple[int, int]]] = [(sid, span) for sid in doc.sections if (span := doc.span_of(sid))]
-    spans = [(sid, sp) for sid, sp in spans if word_count(doc.text[sp[0] : sp[1]], doc.lang.tokenizer) >= rule.min_words]
+    spans = [(sid, sp) for sid, sp in spans if has_words(doc.text[sp[0] : sp[1]], doc.lang.tokenizer, rule.min_words)]
     # the letter as a whole first: a letter in another language is one problem, not one per section
     spans.insert(0, (None, _body(doc)))
     model = model_of(doc.lang) if doc.lang.tokenizer != "thai" else None  # a Thai run is one "word" to it
