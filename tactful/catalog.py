@@ -30,12 +30,24 @@ class _Data(BaseModel):
 
 
 class SectionSpec(_Data):
-    """One section of a kind: its canonical ID and when it is required."""
+    """One section of a kind: its canonical ID, when it is required, and its role if it has one.
+
+    ``role: signature`` is the sender's name and title (the sign-off stands before it, and the
+    checker reads it by its shape); ``role: cc`` is a copy line after it.
+    """
 
     id: str
     required: bool = False
     required_when: str | None = None
     purpose: str = ""
+    role: Literal["signature", "cc"] | None = None
+
+
+FactType = Literal["text", "long_text", "bool", "person", "contact", "meeting", "resolution", "names"]
+PARTS: dict[str, tuple[str, str]] = {  # the two parts the form asks for, by fact type
+    "person": ("name", "title"), "contact": ("name", "contact"), "meeting": ("date", "mode"),
+    "resolution": ("action", "timeframe"),
+}
 
 
 class FactSpec(_Data):
@@ -46,12 +58,21 @@ class FactSpec(_Data):
     help: str = ""
     required: bool = False
     required_when: str | None = None
+    type: FactType = "text"  # how the form asks for it (a line, a box, a tick, two parts, a list of people)
+    parts: tuple[str, str] | None = None  # the two parts, when not the type's own (a client: name, relationship)
+    scored: bool = False  # evals: the share of its words a letter carries counts in "facts covered"
+
+    @property
+    def pair(self) -> tuple[str, str] | None:
+        """The two parts a two-part fact is asked for in, else None."""
+        return self.parts or PARTS.get(self.type)
 
 
 class StageSpec(_Data):
     """The layout of one letter: its sections in order, its facts and its budgets."""
 
     title: str = ""
+    choice: str = ""  # how the app's letter selector names this letter
     max_words: int = 300
     max_apologies: int = 2
     sections: list[SectionSpec]
@@ -62,11 +83,16 @@ class StageSpec(_Data):
         """Section IDs in the guide's order."""
         return [s.id for s in self.sections]
 
+    def with_role(self, role: str) -> list[str]:
+        """The IDs of the sections with ``role`` (``signature``, ``cc``), in order."""
+        return [s.id for s in self.sections if s.role == role]
+
 
 class KindSpec(_Data):
     """A letter kind (guardrails/kinds/<kind>.yaml)."""
 
     title: str
+    choice: str = ""  # how the app's letter selector names this kind (stages name themselves)
     guide: str = ""
     aim: str = ""
     max_words: int = 300
@@ -81,8 +107,8 @@ class KindSpec(_Data):
         """The layout for ``stage`` (kinds without stages have one layout)."""
         if not self.stages:
             return StageSpec(
-                title=self.title, max_words=self.max_words, max_apologies=self.max_apologies,
-                sections=self.sections, facts=self.facts,
+                title=self.title, choice=self.choice or self.title, max_words=self.max_words,
+                max_apologies=self.max_apologies, sections=self.sections, facts=self.facts,
             )
         name = stage or self.default_stage or next(iter(self.stages))
         if name not in self.stages:
@@ -304,6 +330,26 @@ class Catalog:
                                 model=gr / "model" / f"{code}.npz")
 
         self.langs: Mapping[str, Lang] = _LazyLangs({code: maker(code) for code in self.packs})
+
+    @cached_property
+    def choices(self) -> dict[str, tuple[str, str | None]]:
+        """Every letter the app offers, by its label: label -> (kind, stage), kinds by ID, stages as listed."""
+        out: dict[str, tuple[str, str | None]] = {}
+        for kind_id, kind in self.kinds.items():
+            for stage in kind.stages or [None]:
+                layout = kind.stage(stage)
+                out[layout.choice or f"{kind.title}: {layout.title}"] = (kind_id, stage)
+        return out
+
+    @cached_property
+    def fact_specs(self) -> dict[str, FactSpec]:
+        """Each fact any kind asks for, by name (the first kind's wording of it)."""
+        out: dict[str, FactSpec] = {}
+        for kind in self.kinds.values():
+            for layout in [kind.stage(s) for s in (kind.stages or [None])]:
+                for spec in layout.facts:
+                    out.setdefault(spec.name, spec)
+        return out
 
     @cached_property
     def section_ids(self) -> frozenset[str]:

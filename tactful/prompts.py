@@ -27,7 +27,7 @@ from . import yamldoc
 from .catalog import ROOT, Catalog
 from .errors import DataFileError, UsageError
 from .guardrails import Violation
-from .letter import SIGNATURE_IDS, TONES, CaseFile, Letter
+from .letter import TONES, CaseFile, Letter
 
 ENV = Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)  # noqa: S701  (plain text, not HTML)
 ENV.filters["quoted"] = lambda s: json.dumps(s, ensure_ascii=False)
@@ -144,7 +144,8 @@ def context(version: PromptVersion, case: CaseFile, catalog: Catalog, *, tone: s
             avoid = lang.pack.rules[rule_id].phrases[:6] if rule_id in lang.pack.rules else []
             rules.append({"id": rule_id, "instruction": rule.instruction, "avoid": avoid})
     ids: list[str] = [s["id"] for s in sections]
-    signature_at = next((i for i, sid in enumerate(ids) if sid in SIGNATURE_IDS), len(ids))
+    signatures = set(layout.with_role("signature"))
+    signature_at = next((i for i, sid in enumerate(ids) if sid in signatures), len(ids))
     letter_keys = ["greeting", *ids[:signature_at], "sign_off", *ids[signature_at:]]
     return {
         "language": {"code": case.lang, "name": lang.pack.name, "forms_of_address": lang.pack.forms_of_address},

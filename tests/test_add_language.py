@@ -64,3 +64,25 @@ def test_the_new_language_is_offered_and_an_unknown_one_is_refused_by_name(data_
     assert "field 'lang': input should be 'en', 'bn', 'es', 'ms', 'th' or 'xx'" in refused.stderr
     shipped = tactful(ROOT, "draft", str(data_root / "case-xx.yaml"), cwd=tmp_path)  # the shipped data has no xx
     assert shipped.returncode == 2 and "field 'lang': input should be 'en', 'bn', 'es', 'ms' or 'th'" in shipped.stderr
+
+
+def test_kinds_declare_their_facts_types_roles_and_labels(tmp_path: Path) -> None:
+    """The form, the letter selector, the signature and the cc line read the kinds' data, not Python lists."""
+    from tactful.catalog import Catalog
+    from tactful.errors import DataFileError
+
+    for name in ("guardrails", "prompts", "evals"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    kind = tmp_path / "guardrails" / "kinds" / "bad_news.yaml"
+    text = kind.read_text(encoding="utf-8")
+    kind.write_text(text.replace("choice: Bad news to a client", "choice: Tell a client no")
+                    .replace("{name: impact, type: long_text,", "{name: impact, type: text,"), encoding="utf-8")
+    catalog = Catalog(tmp_path)
+    assert next(iter(catalog.choices)) == "Tell a client no" and catalog.choices["Tell a client no"] == ("bad_news", None)
+    assert next(f for f in catalog.kind("bad_news").stage(None).facts if f.name == "impact").type == "text"
+    assert catalog.kind("win_back").stage(None).with_role("signature") == ["owner_signature"]
+    assert catalog.kind("complaint_reply").stage("resolution").with_role("cc") == ["cc"]
+    kind.write_text(text.replace("{name: impact, type: long_text,", "{name: impact, type: paragraph,"), encoding="utf-8")
+    with pytest.raises(DataFileError) as bad:
+        Catalog(tmp_path)
+    assert "bad_news.yaml" in bad.value.message and "line" in bad.value.message and "type" in bad.value.message

@@ -21,7 +21,7 @@ from .. import yamldoc
 from ..catalog import ROOT, Catalog
 from ..errors import DataFileError
 from ..guardrails import Violation
-from ..letter import SIGNATURE_IDS, Letter
+from ..letter import Letter
 from . import DraftRequest, OnDelta, Reply
 
 DIGITS = {"ascii": "0123456789", "thai": "๐๑๒๓๔๕๖๗๘๙", "bengali": "০১২৩৪৫৬৭৮৯"}
@@ -164,24 +164,25 @@ def compose(kind: str, lang: str, catalog: Catalog, request: DraftRequest, *, to
     templates = bank.sections.get(kind, {})
     source = f"prompts/offline/{lang}.yaml"
 
-    def fill(template: str, field: str) -> str:
+    def fill(template: str, field: str, lines: bool = False) -> str:
+        """The template filled; its lines kept only for a signature or a cc list (prose is one paragraph)."""
         try:
             text = _compiled(env, template).render(ctx).strip()
-            return text if field in SIGNATURE_IDS or field.endswith(".cc") else " ".join(text.split())
+            return text if lines else " ".join(text.split())
         except (TemplateError, UndefinedError) as err:
             raise DataFileError(source, f"template error: {err}", field=field) from None
 
     sections: dict[str, str] = {}
     for spec in layout.sections:
         needed = spec.required or bool(spec.required_when and case.facts.is_set(spec.required_when))
-        if spec.id in SIGNATURE_IDS:
-            sections[spec.id] = fill(bank.signature, spec.id)
+        if spec.role == "signature":
+            sections[spec.id] = fill(bank.signature, spec.id, lines=True)
             continue
         if not needed and spec.id != "keep_in_touch":
             continue
         if spec.id not in templates:
             raise DataFileError(source, f"no template for {kind}.{spec.id}", field=f"sections.{kind}.{spec.id}")
-        text = fill(templates[spec.id], f"sections.{kind}.{spec.id}")
+        text = fill(templates[spec.id], f"sections.{kind}.{spec.id}", lines=spec.role == "cc")
         if text:
             sections[spec.id] = text
     sign_off = bank.sign_off.get(tone) or bank.sign_off["neutral"]

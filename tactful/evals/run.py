@@ -268,7 +268,8 @@ def score(case: CaseFile, result: DraftResult, catalog: Catalog, rate: dict[str,
     """A finished draft's scores: guardrails, expectations, facts covered, length, cost."""
     verdict, usage = result.verdict, result.usage
     outcomes = evaluate(case.expect, case, verdict, catalog)
-    facts = [f for f in ("what_happened", "offer", "remedy", "discussion") if case.facts.is_set(f)]
+    layout = catalog.kind(case.kind).stage(case.stage)
+    facts = [s.name for s in layout.facts if s.scored and case.facts.is_set(s.name)]  # the kind's scored facts
     covered = [coverage(case, f, verdict.text, catalog) for f in facts]
     cost = (usage.prompt_tokens * rate["input_per_million"] + usage.completion_tokens * rate["output_per_million"]) \
         / 1e6 if rate else (0.0 if provider == "offline" else None)

@@ -28,7 +28,7 @@ from bisect import bisect_left
 
 import numpy as np
 
-from ..letter import SIGNATURE_IDS, Letter
+from ..letter import Letter
 from ..text import WORD_CLASS, sentences
 from .doc import Doc
 from .meaning import MeaningModel, Scores, model_of
@@ -130,9 +130,9 @@ def locate(doc: Doc) -> None:
         body_start = lines[0][1]
     cc_lines = [s for s in lines if lang.cc and lang.cc.match(text, s[0], s[1])]
     if cc_lines:
-        doc.sections["cc"] = [(cc_lines[0][0], cc_lines[-1][1])]
+        doc.sections[next(iter(doc.layout.with_role("cc")), "cc")] = [(cc_lines[0][0], cc_lines[-1][1])]
         body_end = min(body_end, cc_lines[0][0])
-    signature_ids = [sid for sid in doc.layout.section_ids if sid in SIGNATURE_IDS]
+    signature_ids = doc.layout.with_role("signature")
     tail = [s for s in lines if s[1] <= body_end and s[0] >= body_start]
     sign = _find_sign_off(doc, tail)
     if sign is not None:
@@ -196,7 +196,7 @@ def _trailing_name_block(doc: Doc, lines: list[Span]) -> list[Span]:
 
 
 def _body_ids(doc: Doc) -> list[str]:
-    return [sid for sid in doc.layout.section_ids if sid not in SIGNATURE_IDS and sid != "cc"]
+    return [s.id for s in doc.layout.sections if s.role is None]
 
 
 def _cue_starts(doc: Doc, body: list[str]) -> dict[str, list[int]]:

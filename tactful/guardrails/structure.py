@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..catalog import RuleSpec
-from ..letter import SIGNATURE_IDS
 from ..text import nfc, normalise, word_count
 from .doc import Doc
 from .registry import check_kind
@@ -36,7 +35,7 @@ def missing(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     """
     out = []
     for spec in doc.layout.sections:
-        if spec.id in SIGNATURE_IDS or not required(doc, spec.id):
+        if spec.role == "signature" or not required(doc, spec.id):
             continue
         fmt = {"section": spec.id, "purpose": spec.purpose}
         if doc.present(spec.id):
@@ -65,7 +64,8 @@ def order(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     rank = {sid: i for i, sid in enumerate(doc.layout.section_ids)}
     # a section found only inside another section's sentence counts when the evidence for it is clear
     shared = {sid for sid in doc.shared if doc.confidence.get(sid, 0.0) >= SHARED_ORDER}
-    present = sorted((doc.parts_of(sid)[0][0], sid) for sid in {*doc.sections, *shared} if sid in rank and sid != "cc")
+    present = sorted((doc.parts_of(sid)[0][0], sid) for sid in {*doc.sections, *shared} if sid in rank
+                     and sid not in doc.layout.with_role("cc"))
     out = []
     latest: str | None = None
     for _, sid in present:
@@ -80,7 +80,7 @@ def order(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
 @check_kind("signature")
 def signature(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     """The letter ends with a named sender; for win_back, the owner's own name."""
-    sid = next((s for s in doc.layout.section_ids if s in SIGNATURE_IDS), "signature")
+    sid = next(iter(doc.layout.with_role("signature")), "signature")
     span = doc.span_of(sid)
     text = doc.norm[span[0] : span[1]] if span else ""
     if not any(ch.isalpha() for ch in text):

@@ -156,7 +156,7 @@ def section_samples(teaching: Teaching, pack: LangPack, catalog: Catalog) -> dic
         for stage in kind.stages or [None]:
             layout = kind.stage(stage)
             key = f"{kind_id}.{stage}" if stage else kind_id
-            ids = [sid for sid in layout.section_ids if sid not in ("signature", "owner_signature", "cc")]
+            ids = [s.id for s in layout.sections if s.role is None]  # signature and cc are read by their shape
             samples = [x for sid in ids for x in by_section.get(sid, [])]
             if samples:
                 out[key] = samples + shared

@@ -17,17 +17,12 @@ import streamlit as st
 from pydantic import ValidationError
 
 from ..cases import load_case, missing_facts
-from ..catalog import ROOT, Catalog, FactSpec
+from ..catalog import ROOT, Catalog, FactSpec, load
 from ..errors import TactfulError
 from ..letter import CaseFile, Facts
 
-CHOICES: dict[str, tuple[str, str | None]] = {
-    "Bad news to a client": ("bad_news", None),
-    "Reply to a complaint: first response": ("complaint_reply", "acknowledgement"),
-    "Reply to a complaint: resolution letter": ("complaint_reply", "resolution"),
-    "Win back a lost customer": ("win_back", None),
-}
-LONG_TEXT = {"what_happened", "impact", "offer", "remedy", "prevention", "discussion", "mission", "cause"}
+# The letters the app offers, by label (from the kinds' data: ``choice:`` of each kind or stage)
+CHOICES: dict[str, tuple[str, str | None]] = load().choices
 
 
 def example_case(catalog: Catalog, kind: str, stage: str | None, lang: str) -> CaseFile:
@@ -53,23 +48,21 @@ def _error(errors: dict[str, str], name: str) -> None:
         st.markdown(f":red[{errors[name]}]")
 
 
-PAIRS = {"sender": ("name", "title"), "customer": ("name", "relationship"), "referral": ("name", "contact"),
-         "meeting": ("date", "mode"), "agreed_resolution": ("action", "timeframe")}
-FLAGS = {"our_fault", "relationship_ending"}
-
-
 def widget_values(facts: Facts) -> dict[str, Any]:
-    """The form's widget keys and values for ``facts`` (an example, or a reopened draft)."""
+    """The form's widget keys and values for ``facts`` (an example, or a reopened draft), by each fact's type."""
     out: dict[str, Any] = {}
+    specs = load().fact_specs
     for name in Facts.model_fields:
         value = getattr(facts, name)
-        if name in PAIRS:
-            for part in PAIRS[name]:
+        spec = specs.get(name)
+        pair = spec.pair if spec else None
+        if pair:
+            for part in pair:
                 got = getattr(value, part, None) if value is not None else None
                 out[f"fact.{name}.{part}"] = got if got is not None else ("" if part != "date" else dt.date.today())
-        elif name in FLAGS:
+        elif spec and spec.type == "bool":
             out[f"fact.{name}"] = bool(value)
-        elif name == "people_involved":
+        elif spec and spec.type == "names":
             out[f"fact.{name}"] = ", ".join(p.label for p in value or [])
         else:
             out[f"fact.{name}"] = value or ""
@@ -104,8 +97,8 @@ def _widget(spec: FactSpec) -> Any:
     label = spec.label + star
     head = spec.label.split(" (")[0]  # "Sender (name, title)" -> "Sender", for two-part fields
     key = f"fact.{name}"
-    if name in PAIRS:
-        first, second = PAIRS[name]
+    if spec.pair:
+        first, second = spec.pair
         c1, c2 = st.columns(2)
         a: Any
         if first == "date":
@@ -115,14 +108,14 @@ def _widget(spec: FactSpec) -> Any:
         else:
             a = c1.text_input(f"{head}: {first}{star}", key=f"{key}.{first}", help=help_)
         b = c2.text_input(second.title(), key=f"{key}.{second}")
-        return {first: a, second: (b or None) if name in {"sender", "customer"} else b}
-    if name in FLAGS:
+        return {first: a, second: (b or None) if spec.type == "person" else b}  # a person's second part is optional
+    if spec.type == "bool":
         return st.checkbox(label, key=key, help=help_)
-    if name == "people_involved":
+    if spec.type == "names":
         text = st.text_input(label, key=key,
                              help=help_ + " Separate people with commas; a title goes in brackets: Siti Aminah (Team Lead).")
         return [p.strip() for p in text.split(",") if p.strip()]
-    if name in LONG_TEXT:
+    if spec.type == "long_text":
         return st.text_area(label, key=key, help=help_, height=80) or None
     return st.text_input(label, key=key, help=help_) or None
 
@@ -132,7 +125,7 @@ def facts_form(facts_specs: list[FactSpec], errors: dict[str, str]) -> dict[str,
     raw: dict[str, Any] = {}
     for spec in facts_specs:
         value = _widget(spec)
-        optional_pair = spec.name in {"referral", "agreed_resolution"}
+        optional_pair = spec.type in {"contact", "resolution"}
         if optional_pair and isinstance(value, dict) and not any(value.values()):
             value = None  # an optional pair left blank is absent, not half-filled
         raw[spec.name] = value
