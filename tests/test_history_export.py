@@ -53,15 +53,25 @@ def test_migrations_apply_once(tmp_path: Path) -> None:
     assert names == ["m001_drafts"]
 
 
-def test_api_key_never_reaches_the_database(tmp_path: Path, result, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_api_key_never_reaches_the_database(tmp_path: Path, fake_llm, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real path: a key typed into the app's settings, a model draft over loopback, the draft saved to the
+    history; neither the database nor its journal holds the key, though the server received it."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app import APP, draft, model_app
+
     secret = "sk-history-SECRET-42"
-    monkeypatch.setenv("OPENAI_API_KEY", secret)
-    settings = Settings()
-    assert settings.api_key is not None and secret not in repr(settings)
-    case, res = result
-    store = History(tmp_path / "h.db")
-    store.add("s", case=case.model_dump(mode="json"), result=res.to_json(), tone="neutral")
-    assert secret.encode() not in (tmp_path / "h.db").read_bytes()
+    at: AppTest = model_app(fake_llm, tmp_path, monkeypatch, "en-credit-denied.yaml")
+    at.text_input(key="set_api_key").set_value(secret)
+    at.run()
+    draft(at)
+    assert not at.exception and any("Guardrails passed" in s.value for s in at.success)
+    assert fake_llm.requests and all(r.headers["authorization"] == f"Bearer {secret}" for r in fake_llm.requests)
+    files = [p for p in tmp_path.glob("history.db*") if p.is_file()]
+    assert files and (tmp_path / "history.db").stat().st_size > 0
+    assert History(tmp_path / "history.db").list()  # the draft was saved
+    for path in files:
+        assert secret.encode() not in path.read_bytes(), path.name
 
 
 def test_docx_is_a_block_letter_and_failing_letters_do_not_export(result) -> None:
