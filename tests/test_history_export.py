@@ -11,7 +11,6 @@ from docx import Document
 
 from tactful.cases import load_case
 from tactful.catalog import load
-from tactful.config import Settings
 from tactful.drafting import DraftRequest
 from tactful.drafting.offline import OfflineDrafter
 from tactful.export import NotExportable, to_docx, to_md, to_txt
@@ -58,7 +57,7 @@ def test_api_key_never_reaches_the_database(tmp_path: Path, fake_llm, monkeypatc
     history; neither the database nor its journal holds the key, though the server received it."""
     from streamlit.testing.v1 import AppTest
 
-    from tests.test_app import APP, draft, model_app
+    from tests.test_app import draft, model_app
 
     secret = "sk-history-SECRET-42"
     at: AppTest = model_app(fake_llm, tmp_path, monkeypatch, "en-credit-denied.yaml")
