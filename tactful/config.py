@@ -9,13 +9,12 @@ an error. The API key is a ``SecretStr``: it is never logged, stored, exported o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Provider = Literal["offline", "openai"]
+Provider = str  # a name in the provider registry (tactful.providers.PROVIDERS)
 
 
 def _data_dir() -> Path:
@@ -46,6 +45,15 @@ class Settings(BaseSettings):
     token_budget: int = Field(default=16000, ge=500)
     data_dir: Path = Field(default_factory=_data_dir)
     db_path: Path | None = None
+
+    @field_validator("provider")
+    @classmethod
+    def _registered(cls, value: str | None) -> str | None:
+        from .providers import PROVIDERS
+
+        if value is not None and value not in PROVIDERS:
+            raise ValueError(f"unknown provider {value!r} (choose from {', '.join(PROVIDERS)})")
+        return value
 
     @property
     def resolved_provider(self) -> Provider:
@@ -89,7 +97,8 @@ def load_settings(**given: object) -> Settings:
         name = str(first["loc"][0]) if first["loc"] else "settings"
         where = f"the {name.replace('_', ' ')} setting" if name in given else _variable(name)
         shown = "" if name in SECRET_FIELDS else f" (got {str(first.get('input'))[:60]!r})"
-        raise ConfigError(f"{where}: {first['msg'][0].lower()}{first['msg'][1:]}{shown}") from None
+        msg = str(first["msg"]).removeprefix("Value error, ")  # a validator's own message says what is wrong
+        raise ConfigError(f"{where}: {msg[0].lower()}{msg[1:]}{shown}") from None
 
 
 def _variable(name: str) -> str:

@@ -15,6 +15,7 @@ from .console import render_verdict
 from .drafting import DraftRequest, make_drafter
 from .letter import LANGS, TONES
 from .prompts import cached_version, render
+from .providers import PROVIDERS
 from .repair import guarded_draft
 
 EPILOG = """exit codes: 0 the draft passes, 1 it still fails after repairs, 2 bad usage or case file,
@@ -34,7 +35,7 @@ def add_draft_parser(sub: Any) -> None:
     p.add_argument("--lang", choices=LANGS, help="override the case file's language")
     p.add_argument("--tone", choices=TONES, help="override the case file's tone")
     p.add_argument("--prompt", metavar="VERSION", help="prompt version (default: TACTFUL_PROMPT_VERSION or v2)")
-    p.add_argument("--provider", choices=["offline", "openai"],
+    p.add_argument("--provider", choices=list(PROVIDERS),
                    help="default: openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else offline")
     p.add_argument("--model", help="model name (default: TACTFUL_MODEL or gpt-4o-mini)")
     p.add_argument("--base-url", help="OpenAI-compatible endpoint (default: OPENAI_BASE_URL)")

@@ -209,7 +209,7 @@ def test_a_malformed_expect_is_reported_for_that_case_and_the_others_run(cases, 
 @pytest.mark.parametrize(("variable", "value", "says"), [
     ("TACTFUL_TIMEOUT_S", "abc", "TACTFUL_TIMEOUT_S: input should be a valid number"),
     ("TACTFUL_MAX_ATTEMPTS", "99", "TACTFUL_MAX_ATTEMPTS: input should be less than or equal to 10"),
-    ("TACTFUL_PROVIDER", "anthropic", "TACTFUL_PROVIDER: input should be 'offline' or 'openai'"),
+    ("TACTFUL_PROVIDER", "anthropic", "TACTFUL_PROVIDER: unknown provider 'anthropic' (choose from offline, openai)"),
 ])
 def test_a_bad_setting_names_the_variable(monkeypatch, capsys, variable, value, says):
     monkeypatch.setenv(variable, value)

@@ -99,11 +99,8 @@ class AsyncDrafter(Protocol):
 
 
 def make_drafter(settings: Settings) -> Drafter:
-    """The drafter the settings ask for (offline when no model is configured)."""
-    if settings.resolved_provider == "openai":
-        from .remote import RemoteDrafter
+    """The drafter the settings ask for (offline when no model is configured), from the provider registry."""
+    from ..providers import PROVIDERS, resolve
 
-        return RemoteDrafter(settings)
-    from .offline import OfflineDrafter
-
-    return OfflineDrafter()
+    drafter: Drafter = resolve(PROVIDERS[settings.resolved_provider].drafter)(settings)
+    return drafter

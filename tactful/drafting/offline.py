@@ -187,3 +187,31 @@ def compose(kind: str, lang: str, catalog: Catalog, request: DraftRequest, *, to
             sections[spec.id] = text
     sign_off = bank.sign_off.get(tone) or bank.sign_off["neutral"]
     return Letter(greeting=fill(bank.greeting, "greeting"), sections=sections, sign_off=sign_off)
+
+
+class AsyncOfflineDrafter:
+    """The offline drafter behind the async interface (the eval runner; it is instant, nothing to await)."""
+
+    provider, model = OfflineDrafter.provider, OfflineDrafter.model
+
+    def __init__(self) -> None:
+        self.sync = OfflineDrafter()
+
+    async def draft(self, request: DraftRequest) -> Reply:
+        """A letter composed from the facts."""
+        return self.sync.draft(request)
+
+    async def repair(self, request: DraftRequest, letter: Letter, violations: list[Violation],
+                     failing: list[str]) -> Reply:
+        """The letter composed again."""
+        return self.sync.repair(request, letter, violations, failing)
+
+
+def from_settings(settings: object) -> OfflineDrafter:
+    """The provider registry's factory (the offline drafter needs no settings)."""
+    return OfflineDrafter()
+
+
+def async_from_settings(settings: object, **_: object) -> AsyncOfflineDrafter:
+    """The registry's factory for the eval runner."""
+    return AsyncOfflineDrafter()

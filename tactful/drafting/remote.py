@@ -25,12 +25,11 @@ model and status.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import openai
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
@@ -46,6 +45,16 @@ from .schema import MalformedReply, draft_schema, parse_reply
 from .transport import AttemptTimedOut, NotACompletion, RunawayReply, new_client, send
 
 T = TypeVar("T")
+
+
+class Exchange(Protocol):
+    """How a request meets the server, when not directly: the eval runner's reply cache is one
+    (``tactful.evals.cache.CachedExchange``). ``send`` makes the call; ``check`` raises
+    ``MalformedReply`` for a reply that must not be kept."""
+
+    async def __call__(self, drafter: RemoteDrafter, body: dict[str, Any], params: dict[str, Any],
+                       send: Callable[[], Awaitable[tuple[str, Usage]]],
+                       check: Callable[[str], object]) -> tuple[str, Usage]: ...
 
 TRANSIENT = (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError,
              MalformedReply, AttemptTimedOut)
@@ -129,9 +138,9 @@ class RemoteDrafter:
 
     provider = "openai"
 
-    def __init__(self, settings: Settings, *, cache: Any = None, replay_only: bool = False) -> None:
+    def __init__(self, settings: Settings, *, exchange: Exchange | None = None) -> None:
         self.settings = settings
-        self.cache, self.replay_only = cache, replay_only  # evals only
+        self.exchange = exchange  # how a request meets the server: directly, or (evals) through a reply cache
         self.model = settings.model
         self.endpoint = settings.endpoint
         self._secret = settings.api_key.get_secret_value() if settings.api_key else ""
@@ -259,63 +268,36 @@ class RemoteDrafter:
         return {"model": self.model, "messages": messages, "response_format": fmt,
                 "temperature": params["temperature"], "max_tokens": params["max_tokens"]}
 
-    def _lookup(self, body: dict[str, Any], params: dict[str, Any]) -> tuple[str, tuple[str, Usage] | None]:
-        """The cache key of a request and the cached reply, if any (replay mode: a miss is an error)."""
-        key = self.cache.key({"endpoint": self.endpoint, "prompt": params["prompt_digest"],
-                              "repeat": params["repeat"], **body})
-        hit = self.cache.get(key)
-        if hit is not None:
-            return key, (hit[0], Usage(hit[1], hit[2]))
-        if self.replay_only:
-            from ..errors import CacheMiss
-
-            raise CacheMiss(f"replay: no cached reply for this request in {self.cache.path} "
-                            f"(model '{self.model}'); run once without --replay to record it")
-        return key, None
-
-    def _store(self, key: str, text: str, usage: Usage, section_ids: list[str]) -> None:
-        parse_reply(text, section_ids)  # only complete letters are cached
-        self.cache.put(key, text, usage.prompt_tokens, usage.completion_tokens)
-
     async def _request(self, messages: list[dict[str, str]], section_ids: list[str], params: dict[str, Any],
                        on_delta: OnDelta | None, left: float) -> tuple[str, Usage]:
         body = self._body(messages, section_ids, params)
-        if self.cache is None:
+        if self.exchange is None:
             return await self._send(body, on_delta, left)
-        key, hit = self._lookup(body, params)
-        if hit is not None:
-            return hit
-        text, usage = await self._send(body, None, left)
-        self._store(key, text, usage, section_ids)
-        return text, usage
+        return await self.exchange(self, body, params, lambda: self._send(body, None, left),
+                                   lambda text: parse_reply(text, section_ids))  # only complete letters are kept
 
     async def _send(self, body: dict[str, Any], on_delta: OnDelta | None, left: float) -> tuple[str, Usage]:
         seconds = max(0.05, min(self.settings.timeout_s, left))
         return await send(self._client(), body, endpoint=self.endpoint, seconds=seconds, on_delta=on_delta)
 
-    async def judge(self, messages: list[dict[str, str]], keys: list[str], *, repeat: int = 0) -> tuple[dict[str, Any], Usage]:
-        """A JSON object with ``keys`` from the model (the eval rubric), retried and cached like drafts."""
-        schema = {"type": "object", "properties": {k: {"type": "integer" if k != "reason" else "string"} for k in keys},
-                  "required": keys, "additionalProperties": False}
-        body = {"model": self.model, "messages": messages, "temperature": 0, "max_tokens": 300,
-                "response_format": {"type": "json_schema", "json_schema": {"name": "rubric", "strict": True,
-                                                                            "schema": schema}}}
-        params = {"prompt_digest": "rubric", "repeat": repeat}
+    async def call(self, body: dict[str, Any], params: dict[str, Any], read: Callable[[str], T]) -> tuple[T, Usage]:
+        """One request ``body`` (a ready Chat Completions body), retried under the policy, through the exchange,
+        its reply turned into a value by ``read`` (a ``MalformedReply`` from it is retried like a bad reply)."""
         attempts, started = 0, time.perf_counter()
         try:
             async for attempt in AsyncRetrying(**self._retry_policy()):
                 with attempt:
                     attempts += 1
-                    key, hit = self._lookup(body, params) if self.cache is not None else ("", None)
                     left = self._budget() - (time.perf_counter() - started)
-                    text, usage = hit or await self._send(body, None, left)
-                    data = _json_object(text, keys)
-                    if self.cache is not None and hit is None:
-                        self.cache.put(key, text, usage.prompt_tokens, usage.completion_tokens)
+                    if self.exchange is None:
+                        text, usage = await self._send(body, None, left)
+                    else:
+                        text, usage = await self.exchange(self, body, params,
+                                                          lambda left=left: self._send(body, None, left), read)  # type: ignore[misc]
+                    value = read(text)
         except Exception as err:  # noqa: BLE001  (every error is mapped or re-raised by _failure)
             raise self._failure(err, attempts, "") from None
-        return data, usage
-
+        return value, usage
 
     def _scrub(self, text: str) -> str:
         for secret in [self._secret, *self.settings.url_secrets()]:
@@ -356,18 +338,6 @@ def _server_message(err: openai.APIStatusError) -> str:
         if isinstance(inner, dict) and isinstance(inner.get("message"), str):
             return str(inner["message"])[:200]
     return str(err.message)[:200]
-
-
-
-
-def _json_object(text: str, keys: list[str]) -> dict[str, Any]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise MalformedReply(f"invalid JSON at character {err.pos}", text) from None
-    if not isinstance(data, dict) or any(k not in data for k in keys):
-        raise MalformedReply(f"expected the keys {keys}", text)
-    return data
 
 
 class AsyncRemoteDrafter(RemoteDrafter):

@@ -12,10 +12,12 @@ import hashlib
 import json
 import sqlite3
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputError, output_error
+from ..drafting import Usage
+from ..errors import CacheMiss, OutputError, output_error
 
 
 class ReplyCache:
@@ -64,3 +66,26 @@ class ReplyCache:
                                  (key, text, prompt_tokens, completion_tokens))
         except sqlite3.Error as err:
             raise OutputError(f"the reply cache {self.path} cannot be written ({err})") from None
+
+
+class CachedExchange:
+    """The remote drafter's exchange for evals: a cached reply when there is one, else the call and then
+    the cache (only replies that ``check`` accepts are kept); in replay mode a miss is an error."""
+
+    def __init__(self, cache: ReplyCache, *, replay_only: bool = False) -> None:
+        self.cache, self.replay_only = cache, replay_only
+
+    async def __call__(self, drafter: Any, body: dict[str, Any], params: dict[str, Any],
+                       send: Callable[[], Awaitable[tuple[str, Usage]]], check: Callable[[str], object]) -> tuple[str, Usage]:
+        key = self.cache.key({"endpoint": drafter.endpoint, "prompt": params["prompt_digest"],
+                              "repeat": params["repeat"], **body})
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit[0], Usage(hit[1], hit[2])
+        if self.replay_only:
+            raise CacheMiss(f"replay: no cached reply for this request in {self.cache.path} "
+                            f"(model '{drafter.model}'); run once without --replay to record it")
+        text, usage = await send()
+        check(text)
+        self.cache.put(key, text, usage.prompt_tokens, usage.completion_tokens)
+        return text, usage

@@ -20,6 +20,7 @@ from ..catalog import ROOT, load
 from ..config import load_settings
 from ..errors import UsageError
 from ..letter import TONES
+from ..providers import PROVIDERS
 from . import report
 from .run import RunConfig, progress_bar, read_rows, run, write_file
 from .suite import Suite, load_suite
@@ -41,7 +42,7 @@ def add_eval_parser(sub: Any) -> None:
     p.add_argument("--suite", metavar="NAME", help="run evals/suites/NAME.yaml (or a suite file); flags override it")
     p.add_argument("--cases", default=str(ROOT / "evals" / "cases"), metavar="DIR", help="default: evals/cases")
     p.add_argument("--prompt", action="append", metavar="VERSION", help="prompt version (repeat to compare)")
-    p.add_argument("--provider", choices=["offline", "openai"], help="default: as for `tactful draft`")
+    p.add_argument("--provider", choices=list(PROVIDERS), help="default: as for `tactful draft`")
     p.add_argument("--model", action="append", metavar="M", help="model (repeat to compare); default TACTFUL_MODEL")
     p.add_argument("--base-url", help="OpenAI-compatible endpoint (default: OPENAI_BASE_URL)")
     p.add_argument("--tone", action="append", choices=TONES, help="tone (repeat); default: each case's own tone")
@@ -97,7 +98,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
     out = Path(args.out) if args.out else settings.data_dir / "runs" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return RunConfig(
         cases_dir=cases, prompts=args.prompt or suite.prompts or [settings.prompt_version], provider=provider,
-        models=["tactful-offline"] if provider == "offline" else (args.model or suite.models or [settings.model]),
+        models=(args.model or suite.models or [settings.model]) if PROVIDERS[provider].remote else ["tactful-offline"],
         tones=args.tone or list(suite.tones), case_globs=list(suite.cases), expect=list(suite.expect), out=out,
         settings=settings, concurrency=args.concurrency, repeat=args.repeat,
         replay=args.replay, cache_path=Path(args.cache) if args.cache else settings.data_dir / "eval-cache.db",

@@ -26,17 +26,16 @@ import yaml
 
 from ..catalog import ROOT, Catalog
 from ..config import Settings
-from ..drafting import AsyncDrafter, DraftRequest, Reply
-from ..drafting.offline import OfflineDrafter
+from ..drafting import AsyncDrafter, DraftRequest
 from ..errors import CacheMiss, OutputError, TactfulError, output_error
-from ..guardrails import Violation
-from ..letter import CaseFile, Letter
+from ..letter import CaseFile
 from ..prompts import cached_version
+from ..providers import PROVIDERS, resolve
 from ..repair import DraftResult, guarded_draft_async
 from ..text import word_count
 from .asserts import coverage, evaluate
-from .cache import ReplyCache
-from .rubric import load_rubric
+from .cache import CachedExchange, ReplyCache
+from .rubric import grade, load_rubric
 from .rubric import messages as rubric_messages
 from .suite import Case, load_cases
 
@@ -215,22 +214,6 @@ def plan(cfg: RunConfig, cases: list[Case]) -> list[Cell]:
     return cells
 
 
-class _Offline:
-    """The offline drafter behind the async interface (it is instant; there is nothing to await)."""
-
-    provider, model = "offline", "tactful-offline"
-
-    def __init__(self) -> None:
-        self.sync = OfflineDrafter()
-
-    async def draft(self, request: DraftRequest) -> Reply:
-        return self.sync.draft(request)
-
-    async def repair(self, request: DraftRequest, letter: Letter, violations: list[Violation],
-                     failing: list[str]) -> Reply:
-        return self.sync.repair(request, letter, violations, failing)
-
-
 async def run_cell(cfg: RunConfig, cell: Cell, catalog: Catalog, drafter: AsyncDrafter,
                    price: dict[str, dict[str, float]], judge: Any = None) -> dict[str, Any]:
     """Draft, check, repair and score one cell; errors become a row, never an exception."""
@@ -257,7 +240,7 @@ async def _grade(judge: Any, case: CaseFile, letter: str, catalog: Catalog, repe
     rubric = load_rubric()
     keys = [*rubric.criteria, "reason"]
     try:
-        data, usage = await judge.judge(rubric_messages(rubric, case, letter, catalog), keys, repeat=repeat)
+        data, usage = await grade(judge, rubric_messages(rubric, case, letter, catalog), keys, repeat=repeat)
     except TactfulError as err:
         return {"error": err.message}
     return {**{k: data[k] for k in keys}, "judge_tokens": usage.total_tokens}
@@ -272,7 +255,7 @@ def score(case: CaseFile, result: DraftResult, catalog: Catalog, rate: dict[str,
     facts = [s.name for s in layout.facts if s.scored and case.facts.is_set(s.name)]  # the kind's scored facts
     covered = [coverage(case, f, verdict.text, catalog) for f in facts]
     cost = (usage.prompt_tokens * rate["input_per_million"] + usage.completion_tokens * rate["output_per_million"]) \
-        / 1e6 if rate else (0.0 if provider == "offline" else None)
+        / 1e6 if rate else (None if PROVIDERS[provider].remote else 0.0)
     by_rule: dict[str, int] = {}
     for v in verdict.violations:
         by_rule[v.rule] = by_rule.get(v.rule, 0) + 1
@@ -314,18 +297,15 @@ async def _run_cells(cfg: RunConfig, cells: list[Cell], catalog: Catalog, cache:
     Returns why the run stopped early ("" when every cell ran).
     """
     price = prices()
-    if cfg.provider == "offline":
-        drafters: dict[str, AsyncDrafter] = {m: _Offline() for m in cfg.models}
-    else:
-        from ..drafting.remote import AsyncRemoteDrafter
-
-        drafters = {m: AsyncRemoteDrafter(cfg.settings.model_copy(update={"model": m}), cache=cache,
-                                          replay_only=cfg.replay) for m in cfg.models}
+    exchange = CachedExchange(cache, replay_only=cfg.replay) if cache is not None else None
+    spec = PROVIDERS[cfg.provider]
+    make = resolve(spec.async_drafter)
+    drafters: dict[str, AsyncDrafter] = {m: make(cfg.settings.model_copy(update={"model": m}), exchange=exchange)
+                                         for m in cfg.models}
     judge = None
-    if cfg.judge_model:
-        from ..drafting.remote import AsyncRemoteDrafter as Judge
-
-        judge = Judge(cfg.settings.model_copy(update={"model": cfg.judge_model}), cache=cache, replay_only=cfg.replay)
+    if cfg.judge_model:  # a model on the same endpoint (the configured provider's, or an OpenAI-compatible one)
+        judge_make = make if spec.remote else resolve(PROVIDERS["openai"].async_drafter)
+        judge = judge_make(cfg.settings.model_copy(update={"model": cfg.judge_model}), exchange=exchange)
     gate = asyncio.Semaphore(cfg.concurrency)
     refusals = _Refusals()
 
@@ -379,7 +359,7 @@ def _run_locked(cfg: RunConfig, catalog: Catalog, cells: list[Cell], case_errors
     meta = {"prompts": cfg.prompts, "provider": cfg.provider, "models": cfg.models, "tones": cfg.tones,
             "repeat": cfg.repeat, "cases_dir": str(cfg.cases_dir), "started": time.time(), "replay": cfg.replay}
     write_file(cfg.out / "run.json", json.dumps(meta, indent=1))
-    remote = cfg.provider != "offline" or cfg.judge_model
+    remote = PROVIDERS[cfg.provider].remote or cfg.judge_model
     cache = ReplyCache(cfg.cache_path or cfg.settings.data_dir / "eval-cache.db") if remote else None
     finished, failing, interrupted, stopped = 0, 0, False, ""
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import yamldoc
 from ..cases import load_case
@@ -28,7 +28,7 @@ class Suite(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     description: str = ""
     prompts: list[str] = Field(default_factory=list, description="prompt versions to compare (default: the setting)")
-    provider: Literal["offline", "openai"] | None = None
+    provider: str | None = Field(default=None, description="a provider name (offline, openai)")
     models: list[str] = Field(default_factory=list, description="models to compare (openai)")
     tones: list[Tone] = Field(default_factory=list, description="tones (default: each case's own)")
     cases: list[str] = Field(default_factory=lambda: ["*"], description="globs on case IDs: bad_news/*, */th-*")
@@ -36,6 +36,15 @@ class Suite(BaseModel):
     repeat: int = Field(default=1, ge=1)
     concurrency: int = Field(default=8, ge=1)
     fail_under: float | None = Field(default=None, ge=0, le=1, description="the gate: a score as a fraction")
+
+    @field_validator("provider")
+    @classmethod
+    def _registered(cls, value: str | None) -> str | None:
+        from ..providers import PROVIDERS
+
+        if value is not None and value not in PROVIDERS:
+            raise ValueError(f"unknown provider {value!r} (choose from {', '.join(PROVIDERS)})")
+        return value
 
 
 def suites(root: Path = ROOT) -> list[str]:

@@ -9,6 +9,7 @@ import streamlit as st
 from ..config import Settings
 from ..highlight import highlighted
 from ..prompts import versions
+from ..providers import PROVIDERS
 from .state import catalog, page_state, settings_or_stop
 
 
@@ -40,12 +41,11 @@ def settings_panel() -> Settings:
     base = settings_or_stop()
     with st.sidebar:
         st.header("Settings")
-        provider = st.radio("Provider", ["offline", "openai"], key="set_provider",
-                            index=0 if base.resolved_provider == "offline" else 1,
-                            format_func=lambda p: {"offline": "Built-in offline drafter",
-                                                   "openai": "OpenAI-compatible endpoint"}[p])
+        names = list(PROVIDERS)
+        provider = st.radio("Provider", names, key="set_provider", index=names.index(base.resolved_provider),
+                            format_func=lambda p: PROVIDERS[p].label)
         over: dict[str, Any] = {"provider": provider}
-        if provider == "openai":
+        if PROVIDERS[provider].remote:
             over["base_url"] = st.text_input("Base URL", value=base.base_url or "", key="set_base_url",
                                              placeholder="https://api.openai.com/v1") or None
             over["model"] = st.text_input("Model", value=base.model, key="set_model")
