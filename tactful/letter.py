@@ -10,22 +10,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_serializer, field_validator, model_validator
 
-from .paths import language_codes
+from .paths import kind_ids, kind_stages, language_codes, tones_data
 
-# Languages are data: a pack in guardrails/lang/ is a language (adding one needs no Python edit)
+# IDs are data: a pack in guardrails/lang/ is a language, a file in guardrails/kinds/ a kind (with its
+# stages), prompts/tones.yaml lists the tones; adding one needs no Python edit
 LANGS = language_codes()
-KINDS = ("bad_news", "complaint_reply", "win_back")
-TONES = ("neutral", "warm", "formal", "concise", "empathetic", "firm")
-STAGES = ("acknowledgement", "resolution")
+KINDS = kind_ids()
+TONES: tuple[str, ...] = tuple(tones_data().get("tones") or ())
+STAGES = tuple(dict.fromkeys(s for stages, _ in kind_stages().values() for s in stages))
 
 Lang = str  # one of LANGS, checked by CaseFile
-Kind = Literal["bad_news", "complaint_reply", "win_back"]
-Tone = Literal["neutral", "warm", "formal", "concise", "empathetic", "firm"]
-Stage = Literal["acknowledgement", "resolution"]
+Kind = str  # one of KINDS
+Tone = str  # one of TONES
+Stage = str  # one of its kind's stages
+
+
+def one_of(value: str, allowed: tuple[str, ...]) -> str:
+    """``value`` when it is one of ``allowed``, else a ValueError listing them ("input should be 'a' or 'b'")."""
+    if value not in allowed:
+        *rest, last = (repr(v) for v in allowed)
+        raise ValueError(f"input should be {', '.join(rest)} or {last}" if rest else f"input should be {last}")
+    return value
 
 
 # Input limits: far above any real case (the longest fact in the shipped and corpus cases is under
@@ -159,28 +168,47 @@ class Facts(_Strict):
 class CaseFile(_Strict):
     """A case file: what to write, in which language and tone, from which facts."""
 
-    kind: Kind
-    lang: Lang = Field(json_schema_extra={"enum": list(LANGS)})  # the data's languages, when the schema was written
-    stage: Stage | None = None
-    tone: Tone = "neutral"
+    # the data's IDs, as they were when the schema was written
+    kind: Kind = Field(json_schema_extra={"enum": list(KINDS)})
+    lang: Lang = Field(json_schema_extra={"enum": list(LANGS)})
+    stage: Stage | None = Field(default=None, json_schema_extra={"enum": [*STAGES, None]})
+    tone: Tone = Field(default="neutral", json_schema_extra={"enum": list(TONES)})
     facts: Facts
     expect: list[Any] = Field(default_factory=list)
     notes: str | None = None
 
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        return one_of(value, KINDS)
+
     @field_validator("lang")
     @classmethod
     def _known_language(cls, value: str) -> str:
-        if value not in LANGS:
-            *rest, last = (repr(code) for code in LANGS)
-            raise ValueError(f"input should be {', '.join(rest)} or {last}" if rest else f"input should be {last}")
-        return value
+        return one_of(value, LANGS)
+
+    @field_validator("tone")
+    @classmethod
+    def _known_tone(cls, value: str) -> str:
+        return one_of(value, TONES)
+
+    @field_validator("stage")
+    @classmethod
+    def _stage_of_the_kind(cls, value: str | None, info: ValidationInfo) -> str | None:
+        kind = info.data.get("kind")
+        if value is None or kind is None:
+            return value
+        stages, _ = kind_stages().get(kind, ((), None))
+        if not stages:
+            staged = [k for k, (s, _) in kind_stages().items() if s]
+            raise ValueError(f"'stage' applies only to {', '.join(staged)}, not to {kind}")
+        return one_of(value, stages)
 
     @model_validator(mode="after")
-    def _stage_fits_kind(self) -> CaseFile:
-        if self.kind == "complaint_reply" and self.stage is None:
-            self.stage = "resolution"
-        if self.kind != "complaint_reply" and self.stage is not None:
-            raise ValueError(f"'stage' applies only to complaint_reply, not to {self.kind}")
+    def _default_stage(self) -> CaseFile:
+        stages, default = kind_stages().get(self.kind, ((), None))
+        if stages and self.stage is None:
+            self.stage = default
         return self
 
 

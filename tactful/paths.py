@@ -1,4 +1,4 @@
-"""Where the data lives (the lowest layer: no imports from the package).
+"""Where the data lives, and the IDs it defines (the lowest layer: no imports from the package).
 
 ``TACTFUL_DATA`` when set; the checkout when run from one (its top-level ``guardrails/ prompts/
 evals/``); else the copy shipped inside the installed package (``tactful/data``, put there by
@@ -8,8 +8,10 @@ evals/``); else the copy shipped inside the installed package (``tactful/data``,
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 
 def data_root() -> Path:
@@ -30,3 +32,31 @@ def language_codes(root: Path = ROOT) -> tuple[str, ...]:
     """The languages the data has a pack for (``guardrails/lang/<code>.yaml``), English first."""
     codes = sorted(p.stem for p in (root / "guardrails" / "lang").glob("*.yaml"))
     return tuple(sorted(codes, key=lambda code: code != "en"))
+
+
+def kind_ids(root: Path = ROOT) -> tuple[str, ...]:
+    """The letter kinds the data defines (``guardrails/kinds/<kind>.yaml``)."""
+    return tuple(sorted(p.stem for p in (root / "guardrails" / "kinds").glob("*.yaml")))
+
+
+@lru_cache(maxsize=4)
+def kind_stages(root: Path = ROOT) -> dict[str, tuple[tuple[str, ...], str | None]]:
+    """Each kind's stages and its default stage, from its file (the catalog validates the rest)."""
+    import yaml
+
+    out: dict[str, tuple[tuple[str, ...], str | None]] = {}
+    for kind in kind_ids(root):
+        data: Any = yaml.safe_load((root / "guardrails" / "kinds" / f"{kind}.yaml").read_text(encoding="utf-8")) or {}
+        stages = tuple(data.get("stages") or ()) if isinstance(data, dict) else ()
+        default = data.get("default_stage") if isinstance(data, dict) else None
+        out[kind] = (stages, default if isinstance(default, str) else (stages[-1] if stages else None))
+    return out
+
+
+@lru_cache(maxsize=4)
+def tones_data(root: Path = ROOT) -> dict[str, Any]:
+    """``prompts/tones.yaml``: the tones, and the app's adjustment buttons."""
+    import yaml
+
+    data: Any = yaml.safe_load((root / "prompts" / "tones.yaml").read_text(encoding="utf-8")) or {}
+    return data if isinstance(data, dict) else {}

@@ -13,15 +13,11 @@ import re
 from dataclasses import dataclass
 
 from .catalog import Catalog
+from .paths import tones_data
 from .text import word_count
 
-ADJUSTMENTS: dict[str, str] = {  # button label -> the tone it drafts in (and the register it is measured by)
-    "Warmer": "warm",
-    "More formal": "formal",
-    "Shorter": "concise",
-    "Firmer": "firm",
-    "More empathetic": "empathetic",
-}
+# button label -> the tone it drafts in (and the register it is measured by): prompts/tones.yaml
+ADJUSTMENTS: dict[str, str] = dict(tones_data().get("adjustments") or {})
 _CONTRACTION = re.compile(r"\b\w+'(?:t|s|re|ve|ll|d|m)\b", re.IGNORECASE)
 
 

@@ -86,3 +86,17 @@ def test_kinds_declare_their_facts_types_roles_and_labels(tmp_path: Path) -> Non
     with pytest.raises(DataFileError) as bad:
         Catalog(tmp_path)
     assert "bad_news.yaml" in bad.value.message and "line" in bad.value.message and "type" in bad.value.message
+
+
+def test_tones_come_from_the_data_and_the_data_checks_itself(data_root: Path, tmp_path: Path) -> None:
+    """A tone added to prompts/tones.yaml is offered at once; a prompt version without an instruction for it
+    is refused, naming the file and field, until a version gives one."""
+    root = tmp_path / "data"
+    shutil.copytree(data_root, root)
+    tones = root / "prompts" / "tones.yaml"
+    tones.write_text(tones.read_text(encoding="utf-8").replace("firm]", "firm, brisk]"), encoding="utf-8")
+    helped = tactful(root, "draft", "--help", cwd=tmp_path)
+    assert "brisk" in helped.stdout.split("--tone")[1].split("\n")[0]
+    refused = tactful(root, "draft", str(root / "case-xx.yaml"), "--tone", "brisk", "--prompt", "v3", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "v3.yaml" in refused.stderr and "no instruction for tones ['brisk']" in refused.stderr

@@ -18,7 +18,7 @@ from .. import yamldoc
 from ..cases import load_case
 from ..catalog import ROOT, Catalog
 from ..errors import DataFileError, UsageError
-from ..letter import CaseFile, Tone
+from ..letter import TONES, CaseFile, Tone, one_of
 from .asserts import problem
 
 
@@ -31,6 +31,11 @@ class Suite(BaseModel):
     provider: str | None = Field(default=None, description="a provider name (offline, openai)")
     models: list[str] = Field(default_factory=list, description="models to compare (openai)")
     tones: list[Tone] = Field(default_factory=list, description="tones (default: each case's own)")
+
+    @field_validator("tones")
+    @classmethod
+    def _known_tones(cls, value: list[str]) -> list[str]:
+        return [one_of(tone, TONES) for tone in value]
     cases: list[str] = Field(default_factory=lambda: ["*"], description="globs on case IDs: bad_news/*, */th-*")
     expect: list[Any] = Field(default_factory=list, description="expectations added to every case's own")
     repeat: int = Field(default=1, ge=1)
