@@ -38,5 +38,5 @@ if "check_report" in st.session_state:
         del st.session_state["check_report"]
         st.caption("The letter or the facts changed since the last check: press Check letter again.")
     else:
-        verdict(report, checked)
+        verdict(report, checked, pasted=True)
         section_map(report, checked)

@@ -34,6 +34,9 @@ if state.facts is None or st.session_state.pop("load_example", False):  # a firs
     fill(state, example.facts, lang)
     st.session_state[f"{prefix}.tone"] = example.tone
 restore(state.facts or {})
+pending = st.session_state.pop("pending_tone", None)
+if pending is not None and pending[0] == prefix:  # set before the selector exists in this run
+    st.session_state[f"{prefix}.tone"] = pending[1]
 st.session_state.setdefault(f"{prefix}.tone", example.tone)
 tone = c3.selectbox("Tone", TONES, key=f"{prefix}.tone")
 st.caption(f"{cat.kind(kind).aim} Fields marked * are required. Drafted by "
@@ -43,7 +46,7 @@ if st.button("Load an example", help="Replace the facts with an example case for
     st.rerun()
 if state.facts_lang and state.facts_lang != lang and settings.resolved_provider == "offline":
     st.info(f"The offline drafter writes the facts as they are typed: write them in {cat.lang(lang).pack.name} "
-            f"(they came from a {cat.lang(state.facts_lang).pack.name} example), or load an example.",
+            f"(they came from the {cat.lang(state.facts_lang).pack.name} example), or load an example.",
             icon=":material/translate:")
 
 raw = facts_form(layout.facts, state.form_errors)
@@ -95,13 +98,13 @@ st.markdown("**Regenerate with a tone adjustment**")
 st.caption("Each adjustment drafts a new version from the facts in the new tone, and says whether it moved "
            "the way you asked; the current version is kept for comparison. With a model, **Adjust this version** "
            "rewrites the current version as your instruction asks instead.")
-cols = st.columns(len(ADJUSTMENTS) + 1)
+cols = st.columns(len(ADJUSTMENTS))
 asked = None
-for col, label in zip(cols, ADJUSTMENTS, strict=False):
+for col, label in zip(cols, ADJUSTMENTS, strict=True):
     if col.button(label, key=f"adjust.{label}"):
         asked = label
 instruction = st.text_input("Or your own instruction (the offline drafter applies tones only)", key="instruction")
-if cols[-1].button("Apply instruction", disabled=not instruction.strip()):
+if st.button("Apply instruction", disabled=not instruction.strip()):
     asked = "Instruction"
 with_model = settings.resolved_provider != "offline"
 if with_model and st.button("Adjust this version", disabled=not instruction.strip(),
@@ -123,6 +126,7 @@ if asked:
                             adjust=current.letter if asked == "Adjusted" else None, brief=brief)
         moved = movement(asked, current.letter.text, new.letter.text, catalog=cat, lang=case.lang)
         new.movement, new.moved = moved.message, moved.moved
+        st.session_state["pending_tone"] = (prefix, new_tone)  # the selector shows the new version's tone
         st.rerun()
     except TactfulError as err:
         st.error(err.message)
@@ -132,8 +136,9 @@ st.dataframe([summary(v) for v in state.versions], hide_index=True)
 if len(state.versions) > 1:
     numbers = [v.number for v in state.versions]
     a_col, b_col = st.columns(2)
-    a = a_col.selectbox("Compare version", numbers, index=len(numbers) - 2, key="cmp_a")
-    b = b_col.selectbox("with version", numbers, index=len(numbers) - 1, key="cmp_b")
+    # keyed by the number of versions: a new version resets the comparison to the latest two
+    a = a_col.selectbox("Compare version", numbers, index=len(numbers) - 2, key=f"cmp_a.{len(numbers)}")
+    b = b_col.selectbox("with version", numbers, index=len(numbers) - 1, key=f"cmp_b.{len(numbers)}")
     va, vb = state.versions[a - 1], state.versions[b - 1]
     st.html(f'<div class="tactful-diff" style="line-height:1.6">{diff_html(va.letter.text, vb.letter.text)}</div>'
             "<style>.tactful-diff del{background:#ffd6d6}.tactful-diff ins{background:#d6f5d6;text-decoration:none}</style>")

@@ -55,9 +55,10 @@ def movement(asked: str, before: str, after: str, *, catalog: Catalog, lang: str
     if register == "formal":
         a -= len(_CONTRACTION.findall(before))
         b -= len(_CONTRACTION.findall(after))
+    wording = f"{register} wording: {a} → {b} phrase{'s' if b != 1 else ''} typical of a {register} letter"
     if b > a:
-        return Movement(True, f"{asked}: {register} markers {a} → {b}.")
-    return Movement(False, f"Did not become {asked.lower().removeprefix('more ')}: {register} markers {a} → {b}.")
+        return Movement(True, f"{asked}: more {wording}.")
+    return Movement(False, f"Did not become {asked.lower().removeprefix('more ')}: {wording}.")
 
 
 _TOKEN = re.compile(r"\s+|[\w\u0980-\u09FF\u0E00-\u0E7F]+|[^\s\w]")

@@ -38,8 +38,8 @@ def draft(at: AppTest) -> None:
 
 
 def test_form_starts_with_the_kinds_example(app: AppTest) -> None:
-    assert field(app, "Company").value == "Fake Financial"
-    assert field(app, "The bad news").value.startswith("Your application")
+    assert field(app, "Company").value == "Harbour Community Bank"
+    assert field(app, "The bad news").value.startswith("Your current account was closed by mistake")
     assert "offline drafter" in " ".join(c.value for c in app.caption)
 
 
@@ -82,6 +82,11 @@ def test_warmer_after_shorter_stays_short(app: AppTest) -> None:
     assert warm_short < full and warm_short <= short + 15, (full, short, warm_short)
     assert versions[2].tone == "warm" and versions[2].brief
     assert versions[2].letter.sign_off == "Warm regards,"
+    # the comparison follows the new versions, and the tone selector shows the current version's tone
+    assert [sb.value for sb in app.selectbox if sb.label in {"Compare version", "with version"}] == [2, 3]
+    assert next(sb for sb in app.selectbox if sb.label == "Tone").value == "warm"
+    movement = [i.value for i in app.info] + [w.value for w in app.warning]
+    assert any("wording" in m and "markers" not in m for m in movement), movement
 
 
 def test_check_page_reports_a_blaming_letter(app: AppTest) -> None:
@@ -379,7 +384,7 @@ def test_history_names_each_draft_and_asks_before_deleting(app: AppTest) -> None
     draft(app)
     at = goto(app, "app_pages/history.py")
     title = at.expander[0].label
-    assert "Mr. Arun Lee, Fake Financial · Bad news to a client · English · passed" in title
+    assert "Mrs. Patricia Doyle, Harbour Community Bank · Bad news to a client · English · empathetic · passed" in title
     next(b for b in at.button if b.label == "Delete").click()
     at.run()
     assert any("for good?" in w.value for w in at.warning) and len(at.expander) == 1  # not yet deleted
@@ -406,12 +411,12 @@ def test_an_approved_case_is_saved_to_the_folder_the_user_chooses(app: AppTest, 
     assert len(saved) == 1 and any(str(saved[0]) in s.value for s in app.success)
     from tactful.cases import load_case
 
-    assert load_case(saved[0]).facts.company == "Fake Financial"  # a valid case file
+    assert load_case(saved[0]).facts.company == "Harbour Community Bank"  # a valid case file
 
 
 def test_with_a_model_adjust_this_version_rewrites_the_current_letter(fake_llm, tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    at = model_app(fake_llm, tmp_path, monkeypatch, "en-credit-denied.yaml")
+    at = model_app(fake_llm, tmp_path, monkeypatch, "en-account-closed-error.yaml")
     draft(at)
     at.text_input(key="instruction").set_value("Mention the branch's new opening hours")
     at.run()
@@ -419,6 +424,6 @@ def test_with_a_model_adjust_this_version_rewrites_the_current_letter(fake_llm, 
     at.run()
     assert not at.exception
     sent = fake_llm.requests[-1].body["messages"]
-    assert sent[-2]["role"] == "assistant" and "Dear Mr. Arun Lee" in sent[-2]["content"]  # the current letter
+    assert sent[-2]["role"] == "assistant" and "Dear Mrs. Patricia Doyle" in sent[-2]["content"]  # the current letter
     assert "Mention the branch's new opening hours" in sent[-1]["content"]
     assert any("Version 2: Adjusted" in h.value for h in at.subheader)

@@ -92,8 +92,8 @@ def test_offline_draft_shorter_and_docx_export(browser, offline_app: str) -> Non
     saved = ARTIFACTS / "exported-letter.docx"
     info.value.save_as(saved)
     text = "\n".join(p.text for p in Document(str(saved)).paragraphs)
-    assert "Fake Financial" in text
-    assert "Dana Ortiz" in text
+    assert "Harbour Community Bank" in text
+    assert "Michelle Okoro" in text
     page.close()
 
 
@@ -105,7 +105,7 @@ def test_model_draft_recovers_from_rate_limit(browser, tmp_path: Path) -> None:
     from tactful.drafting import DraftRequest
     from tactful.drafting.offline import OfflineDrafter
 
-    case = load_case(ROOT / "evals" / "cases" / "bad_news" / "en-credit-denied.yaml")
+    case = load_case(ROOT / "evals" / "cases" / "bad_news" / "en-account-closed-error.yaml")  # the form's example
     good = json.dumps(OfflineDrafter().draft(DraftRequest(case=case, catalog=load(), prompt_version="v2",
                                                           tone=case.tone)).letter.flat())
     fake = FakeOpenAI().start()
@@ -134,7 +134,7 @@ def test_switching_kind_keeps_the_facts_typed_and_hides_the_earlier_letter(brows
     page = browser.new_page(viewport={"width": 1280, "height": 2200})
     page.goto(offline_app)
     company = page.get_by_role("textbox", name="Company *")
-    expect(company).to_have_value("Fake Financial", timeout=TIMEOUT_MS)
+    expect(company).to_have_value("Harbour Community Bank", timeout=TIMEOUT_MS)
     page.get_by_role("button", name="Draft letter").click()
     expect(page.get_by_text("Guardrails passed").first).to_be_visible(timeout=TIMEOUT_MS)
     company.fill("Harbour Lane Bank")  # typed, and the kind switched before anything else

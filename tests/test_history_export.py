@@ -60,7 +60,7 @@ def test_api_key_never_reaches_the_database(tmp_path: Path, fake_llm, monkeypatc
     from tests.test_app import draft, model_app
 
     secret = "sk-history-SECRET-42"
-    at: AppTest = model_app(fake_llm, tmp_path, monkeypatch, "en-credit-denied.yaml")
+    at: AppTest = model_app(fake_llm, tmp_path, monkeypatch, "en-account-closed-error.yaml")
     at.text_input(key="set_api_key").set_value(secret)
     at.run()
     draft(at)

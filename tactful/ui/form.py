@@ -191,5 +191,6 @@ def history_title(row: Any, catalog: Catalog) -> str:
     facts = row.case["facts"]  # a stored case: a validated CaseFile, dumped
     when = dt.datetime.fromtimestamp(row.created).strftime("%Y-%m-%d %H:%M")
     verdict = "passed" if row.passed else "FAILED"
+    adjusted = f" · {row.instruction}" if row.instruction else ""
     return (f"#{row.id} · {facts['customer']['name']}, {facts['company']} · {choice_label(row.kind, row.stage)} · "
-            f"{catalog.lang(row.lang).pack.name} · {verdict} · {when}")
+            f"{catalog.lang(row.lang).pack.name} · {row.tone}{adjusted} · {verdict} · {when}")

@@ -13,13 +13,19 @@ from ..providers import PROVIDERS
 from .state import catalog, page_state, settings_or_stop
 
 
-def verdict(report: dict[str, Any], text: str, *, provider: str = "", model: str = "") -> None:
+def verdict(report: dict[str, Any], text: str, *, provider: str = "", model: str = "", pasted: bool = False) -> None:
     """“Guardrails passed/failed”, the letter with its violations highlighted, and the list."""
+    by = ""
+    if provider:
+        spec = PROVIDERS.get(provider)
+        by = f" · drafted by the {spec.label[0].lower()}{spec.label[1:]}" if spec and not spec.remote \
+            else f" · drafted by {provider} / {model}"
     if report["passed"]:
-        st.success("**Guardrails passed**" + (f" · drafted by {provider} / {model}" if provider else ""))
+        st.success("**Guardrails passed**" + by)
+    elif pasted:
+        st.error("**Guardrails failed** · this letter breaks the letter guidelines: see what to fix below")
     else:
-        st.error("**Guardrails failed** · this draft breaks the letter guidelines and cannot be exported"
-                 + (f" · drafted by {provider} / {model}" if provider else ""))
+        st.error("**Guardrails failed** · this draft breaks the letter guidelines and cannot be exported" + by)
     st.html(highlighted(text, report["violations"]))
     for v in report["violations"]:
         excerpt = text[v["span"][0] : v["span"][1]] if v.get("span") else ""
