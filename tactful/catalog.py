@@ -120,6 +120,7 @@ class RuleSpec(_Data):
     """A guardrail rule (guardrails/rules/<rule_id>.yaml)."""
 
     severity: Severity
+    label: str = ""  # the rule's name for a letter writer ("Blame shifted"); the ID stays the canonical name
     check: str
     applies_to: Literal["all"] | list[str] = "all"
     needs_facts: bool = False

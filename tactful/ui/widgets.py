@@ -29,12 +29,17 @@ def verdict(report: dict[str, Any], text: str, *, provider: str = "", model: str
     st.html(highlighted(text, report["violations"]))
     for v in report["violations"]:
         excerpt = text[v["span"][0] : v["span"][1]] if v.get("span") else ""
-        where = f" in `{v['section']}`" if v.get("section") else ""
+        where = f" in “{v['section'].replace('_', ' ')}”" if v.get("section") else ""
+        rule = catalog().rules.get(v["rule"])
+        name = f"{rule.label} `{v['rule']}`" if rule and rule.label else f"`{v['rule']}`"
         quote = f" — “{excerpt[:120]}”" if excerpt and v["rule"] not in {"too_long", "wrong_language"} else ""
         # Streamlit's Material icons: they render without an emoji font (Debian's Chromium has none)
         icon = (":material/error:" if v["severity"] == "error"
                 else ":material/help:" if v.get("unsure") else ":material/warning:")
-        st.markdown(f"{icon} **{v['rule']}**{where}: {v['message']}{quote}")
+        st.markdown(f"{icon} **{name}**{where}: {v['message']}{quote}")
+    if any(v.get("unsure") for v in report["violations"]):
+        st.caption(":material/help: marks a finding the checker is not sure of: read the sentence yourself; "
+                   "it does not block the letter.")
     rows = section_map_rows(report, text)
     mark = {"yes": "✓", "no": "✗", "unsure": "?"}
     st.caption("Sections: " + " · ".join(f"{mark[r['found']]} {r['section']} {r['confidence']}".strip() for r in rows))
