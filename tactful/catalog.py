@@ -40,6 +40,7 @@ class SectionSpec(_Data):
     required: bool = False
     required_when: str | None = None
     purpose: str = ""
+    hint: str = ""  # added to "no such section" reports: what a writer who thinks they wrote it has missed
     role: Literal["signature", "cc"] | None = None
 
 

@@ -50,10 +50,11 @@ def missing(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
                 unsure = (rule.message_unsure or rule.message).format(**fmt)
                 out.append(doc.violation(rule_id, rule, unsure, span, section=spec.id).as_unsure())
             continue
-        violation = doc.violation(rule_id, rule, doc.lang.message(rule_id, rule.message).format(**fmt), None,
+        hint = f" {spec.hint}" if spec.hint else ""
+        violation = doc.violation(rule_id, rule, doc.lang.message(rule_id, rule.message).format(**fmt) + hint, None,
                                   section=spec.id)
         if doc.evidence.get(spec.id, 0.0) >= rule.weak and not doc.structured:
-            violation = violation.as_unsure((rule.message_unsure or rule.message).format(**fmt))
+            violation = violation.as_unsure((rule.message_unsure or rule.message).format(**fmt) + hint)
         out.append(violation)
     return out
 
