@@ -6,7 +6,8 @@ Malay apart (all Latin script) as well as Thai and Bengali. The detector is
 built once, on first use; its models load as they are needed. It is asked only when it has to be: a text in
 Thai or Bengali script is in that language (no other pack or rival writes it), and a text most of
 whose words the language's meaning model was taught is in that language, unless a close language
-without a pack could pass for it (the whole of a Spanish letter is always weighed against Catalan).
+without a pack could pass for it: the whole of such a Spanish letter is weighed against Spanish and
+its rivals only (Catalan, Portuguese, Italian), not against every pack.
 """
 
 from __future__ import annotations
@@ -89,13 +90,15 @@ def language(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
         text = doc.text[span[0] : span[1]][:SAMPLE]
         if script is not None and script_share(text, script) > 0.5:
             continue  # Thai or Bengali script: no other pack, and no rival, writes it
-        # the whole letter too, unless a close language without a pack could pass for it (Catalan for
-        # Spanish): then only Lingua, which knows the rival, can tell them apart
-        shortcut = section is not None or not doc.lang.pack.rivals
-        known = model.known_share(text) if model is not None and shortcut else None
+        known = model.known_share(text) if model is not None else None
+        candidates = whole_names if section is None else names
         if known is not None and known >= KNOWN_ENOUGH:
-            continue  # most of its words are words the language's model was taught: no need to ask Lingua
-        found, confidence = detect(text, whole_names if section is None else names)
+            if section is not None or not doc.lang.pack.rivals:
+                continue  # most of its words are words the language's model was taught: no need to ask Lingua
+            # the whole letter reads as this language or a close one without a pack (Catalan for Spanish):
+            # only Lingua, which knows the rivals, can tell those apart, and only those need weighing
+            candidates = tuple(sorted({expected, *doc.lang.pack.rivals}))
+        found, confidence = detect(text, candidates)
         if found and found != expected and confidence >= rule.min_confidence:
             message = doc.lang.message(rule_id, rule.message).format(
                 found=by_detector.get(found, found.title()), expected=doc.lang.pack.name)
