@@ -158,7 +158,10 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "schema":
             from . import schemas
 
-            print(f"wrote {schemas.write(args.name)}" if args.write else schemas.text(args.name), end="\n" if args.write else "")
+            if args.write:
+                print(f"wrote {schemas.write(args.name)}")
+            else:
+                print(schemas.text(args.name), end="")
             return EXIT_OK
         if args.command == "eval":
             from .evals.cli import run_eval

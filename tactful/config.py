@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .providers import registered
+
 Provider = str  # a name in the provider registry (tactful.providers.PROVIDERS)
 
 
@@ -49,11 +51,7 @@ class Settings(BaseSettings):
     @field_validator("provider")
     @classmethod
     def _registered(cls, value: str | None) -> str | None:
-        from .providers import PROVIDERS
-
-        if value is not None and value not in PROVIDERS:
-            raise ValueError(f"unknown provider {value!r} (choose from {', '.join(PROVIDERS)})")
-        return value
+        return registered(value)
 
     @property
     def resolved_provider(self) -> Provider:

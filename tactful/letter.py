@@ -177,20 +177,10 @@ class CaseFile(_Strict):
     expect: list[Any] = Field(default_factory=list)
     notes: str | None = None
 
-    @field_validator("kind")
+    @field_validator("kind", "lang", "tone")
     @classmethod
-    def _known_kind(cls, value: str) -> str:
-        return one_of(value, KINDS)
-
-    @field_validator("lang")
-    @classmethod
-    def _known_language(cls, value: str) -> str:
-        return one_of(value, LANGS)
-
-    @field_validator("tone")
-    @classmethod
-    def _known_tone(cls, value: str) -> str:
-        return one_of(value, TONES)
+    def _known_id(cls, value: str, info: ValidationInfo) -> str:
+        return one_of(value, {"kind": KINDS, "lang": LANGS, "tone": TONES}[str(info.field_name)])
 
     @field_validator("stage")
     @classmethod

@@ -32,6 +32,13 @@ def register(spec: ProviderSpec) -> None:
     PROVIDERS[spec.name] = spec
 
 
+def registered(name: str | None) -> str | None:
+    """``name`` when it is a registered provider (or None), else a ValueError listing them (for validators)."""
+    if name is not None and name not in PROVIDERS:
+        raise ValueError(f"unknown provider {name!r} (choose from {', '.join(PROVIDERS)})")
+    return name
+
+
 def resolve(target: str) -> Any:
     """The callable a ``module:callable`` target names."""
     module, _, name = target.partition(":")

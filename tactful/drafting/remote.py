@@ -29,6 +29,7 @@ import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 import openai
@@ -292,8 +293,7 @@ class RemoteDrafter:
                     if self.exchange is None:
                         text, usage = await self._send(body, None, left)
                     else:
-                        text, usage = await self.exchange(self, body, params,
-                                                          lambda left=left: self._send(body, None, left), read)  # type: ignore[misc]
+                        text, usage = await self.exchange(self, body, params, partial(self._send, body, None, left), read)
                     value = read(text)
         except Exception as err:  # noqa: BLE001  (every error is mapped or re-raised by _failure)
             raise self._failure(err, attempts, "") from None

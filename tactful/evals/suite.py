@@ -19,6 +19,7 @@ from ..cases import load_case
 from ..catalog import ROOT, Catalog
 from ..errors import DataFileError, UsageError
 from ..letter import TONES, CaseFile, Tone, one_of
+from ..providers import registered
 from .asserts import problem
 
 
@@ -45,11 +46,7 @@ class Suite(BaseModel):
     @field_validator("provider")
     @classmethod
     def _registered(cls, value: str | None) -> str | None:
-        from ..providers import PROVIDERS
-
-        if value is not None and value not in PROVIDERS:
-            raise ValueError(f"unknown provider {value!r} (choose from {', '.join(PROVIDERS)})")
-        return value
+        return registered(value)
 
 
 def suites(root: Path = ROOT) -> list[str]:
