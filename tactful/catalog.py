@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import yamldoc
 from .errors import DataFileError, UsageError
 from .paths import ROOT as ROOT  # re-exported: the data root
-from .text import WORD_CLASS, PhraseIndex, Tokenizer, alternation, nfc, phrase_pattern
+from .text import WORD_CLASS, LazyPattern, PhraseIndex, Tokenizer, alternation, nfc, phrase_pattern
 
 Severity = Literal["error", "warning"]
 
@@ -271,16 +271,17 @@ class Lang:
         return pattern
 
     @cached_property
-    def number_words(self) -> list[tuple[re.Pattern[str] | str, int]]:
-        """The pack's number words, each as a pattern on its word boundaries (Thai: a plain substring)."""
-        out: list[tuple[re.Pattern[str] | str, int]] = []
+    def number_words(self) -> list[tuple[str, LazyPattern | None, int]]:
+        """The pack's number words: (the word, a pattern on its word boundaries or None for Thai, which
+        matches it as a plain substring, the value). The pattern compiles when the word is in a text."""
+        out: list[tuple[str, LazyPattern | None, int]] = []
         for word, value in self.pack.number_words.items():
             word = nfc(word).casefold()
             if self.tokenizer == "thai":
-                out.append((word, value))
+                out.append((word, None, value))
             else:  # Bengali adds case endings: a left boundary only
                 right = "" if self.tokenizer == "bengali" else rf"(?![{WORD_CLASS}])"
-                out.append((re.compile(rf"(?<![{WORD_CLASS}]){re.escape(word)}{right}"), value))
+                out.append((word, LazyPattern(rf"(?<![{WORD_CLASS}]){re.escape(word)}{right}", 0), value))
         return out
 
     def message(self, rule_id: str, default: str) -> str:

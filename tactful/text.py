@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from functools import lru_cache
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from functools import cached_property, lru_cache
 from itertools import islice
 from typing import Literal
 
@@ -161,14 +162,19 @@ class PhraseIndex:
 
     Python's ``re`` tries every alternative of a large alternation at every position, which
     made a 300-word letter cost milliseconds per rule. Here each phrase is compiled on its own
-    and filed under its first two characters; one pass over the text's word starts (every
-    character for Thai) looks candidates up in a dict and tries only those.
+    and filed under what it starts with: its first two words (Latin script; "we are"), its first
+    word, or its first four characters (Thai, Bengali, a word with any ending: "apologi*"), else its
+    first two characters. One pass over the text's word starts (every character for Thai) looks
+    candidates up in dicts and tries only those.
     """
 
     def __init__(self, entries: list[tuple[str, str]], tokenizer: Tokenizer) -> None:
         self.tokenizer = tokenizer
         self.by_key: dict[str, list[Candidate]] = {}
         self.by_word: dict[str, list[Candidate]] = {}
+        self.by_pair: dict[tuple[str, str], list[Candidate]] = {}  # phrases of two whole tokens or more
+        self.by_head: dict[str, list[Candidate]] = {}  # Thai and Bengali: by the first HEAD characters
+        self.by_long_head: dict[str, list[Candidate]] = {}  # ... or LONG_HEAD, when they are that long
         for phrase, owner in entries:
             norm = " ".join(normalise(nfc(phrase)).split())
             if not norm.rstrip("*"):
@@ -177,8 +183,19 @@ class PhraseIndex:
             candidate = (LazyPattern(body, 0), owner, True, tail)
             first = _SCAN_START.match(norm)
             whole_word = first is not None and (first.end() < len(norm) and norm[first.end()] != "*")
-            if tokenizer == "latin" and first is not None and (whole_word or first.end() == len(norm)):
+            second = _SCAN_START.search(norm, first.end()) if whole_word and first is not None else None
+            head = norm.rstrip("*").lower()
+            if tokenizer == "latin" and second is not None and norm[second.end() : second.end() + 1] != "*":
+                self.by_pair.setdefault((first.group().lower(), second.group().lower()), []).append(candidate)
+            elif tokenizer == "bengali" and second is not None and norm[first.end() : first.end() + 1] == " ":
+                # words take case endings: the first word is whole, the second may go on
+                self.by_pair.setdefault((first.group().lower(), second.group().lower()[:2]), []).append(candidate)
+            elif tokenizer == "latin" and first is not None and (whole_word or first.end() == len(norm)):
                 self.by_word.setdefault(first.group().lower(), []).append(candidate)
+            elif len(head) >= LONG_HEAD and " " not in head[:LONG_HEAD]:
+                self.by_long_head.setdefault(head[:LONG_HEAD], []).append(candidate)
+            elif len(head) >= HEAD and " " not in head[:HEAD]:
+                self.by_head.setdefault(head[:HEAD], []).append(candidate)
             else:
                 self.by_key.setdefault(_key(norm.rstrip("*"), 0), []).append(candidate)
 
@@ -201,18 +218,10 @@ class PhraseIndex:
         low = _SPACE.sub(" ", text.lower())
         if len(low) != len(text):  # a rare character whose lower case is longer: no fast keys
             low = "".join(ch.lower()[:1] or ch for ch in _SPACE.sub(" ", text))
-        if self.tokenizer == "thai":
-            starts: list[tuple[int, str]] = [(i, "") for i in range(len(text))]
-        else:
-            starts = [(m.start(), m.group()) for m in _SCAN_START.finditer(low)]
-        by_key, by_word, size = self.by_key, self.by_word, len(low)
         edges = ThaiEdges(text) if self.tokenizer == "thai" else None
-        word_char, word_tail = _WORD_CHAR.match, _WORD_TAIL.match
-        for i, word in starts:
-            candidates = by_key.get(low[i : i + 2])
-            if by_word and word in by_word:
-                candidates = (candidates or []) + by_word[word]
-            if not candidates or (edges is not None and i not in edges):
+        word_char, word_tail, size = _WORD_CHAR.match, _WORD_TAIL.match, len(low)
+        for i, candidates in self._candidates(low):
+            if edges is not None and i not in edges:
                 continue
             for lazy, owner, lowered, tail in candidates:
                 m = (lazy.compiled or lazy.compile()).match(low if lowered else text, i)
@@ -226,7 +235,39 @@ class PhraseIndex:
                     found.setdefault(owner, []).append((i, end))
         return {owner: _leftmost_longest(spans) for owner, spans in found.items()}
 
+    def _candidates(self, low: str) -> Iterator[tuple[int, list[Candidate]]]:
+        """(position, phrases that may start there) for every position where one may (``low``: lower-cased)."""
+        by_key, by_head, by_long = self.by_key, self.by_head, self.by_long_head
+        if self.tokenizer == "thai":  # any character may start a word: look only where a phrase's first two are
+            firsts = self._firsts
+            for i in range(len(low)):
+                if low[i : i + 2] in firsts:
+                    candidates = by_key.get(low[i : i + 2], []) + by_head.get(low[i : i + HEAD], [])
+                    yield i, candidates + by_long.get(low[i : i + LONG_HEAD], [])
+            return
+        by_word, by_pair = self.by_word, self.by_pair
+        starts = [(m.start(), m.group()) for m in _SCAN_START.finditer(low)]
+        pair_len = None if self.tokenizer == "latin" else 2  # Bengali: the second word's first two characters
+        for k, (i, word) in enumerate(starts):
+            candidates = by_key.get(low[i : i + 2], [])
+            if word in by_word:
+                candidates = candidates + by_word[word]
+            if by_pair and k + 1 < len(starts) and (pair := (word, starts[k + 1][1][:pair_len])) in by_pair:
+                candidates = candidates + by_pair[pair]
+            if by_head and (head := low[i : i + HEAD]) in by_head:
+                candidates = candidates + by_head[head]
+            if by_long and (head := low[i : i + LONG_HEAD]) in by_long:
+                candidates = candidates + by_long[head]
+            if candidates:
+                yield i, candidates
 
+    @cached_property
+    def _firsts(self) -> frozenset[str]:
+        """The first two characters of every phrase filed by its characters (Thai)."""
+        return frozenset(self.by_key) | {head[:2] for heads in (self.by_head, self.by_long_head) for head in heads}
+
+
+HEAD, LONG_HEAD = 4, 6  # a phrase may be filed under its first four or six characters
 NO_TAIL, WORD_END, ANY_ENDING = 0, 1, 2  # what must follow a phrase: anything, a word boundary, any word ending
 Candidate = tuple[LazyPattern, str, bool, int]  # pattern, owner, matched on the lower-cased text, tail
 _WORD_CHAR = re.compile(rf"[{WORD_CLASS}]")
@@ -261,14 +302,16 @@ class ThaiEdges:
 
     def __init__(self, text: str) -> None:
         self.edges = {0, len(text)}
-        self.inside: dict[int, tuple[int, str]] = {}  # position inside a token -> (token start, token)
+        self.starts: list[int] = []  # where each token of two characters or more starts
+        self.tokens: list[str] = []
         pos = 0
         for m in _THAI_RUN.finditer(text):
             self.edges.update(range(pos, m.start() + 1))
             offset = m.start()
             for token in _thai_tokens(m.group()):
-                for k in range(1, len(token)):
-                    self.inside[offset + k] = (offset, token)
+                if len(token) > 1:
+                    self.starts.append(offset)
+                    self.tokens.append(token)
                 offset += len(token)
                 self.edges.add(offset)
             pos = m.end()
@@ -277,10 +320,10 @@ class ThaiEdges:
     def __contains__(self, pos: object) -> bool:
         if pos in self.edges:
             return True
-        if not isinstance(pos, int) or pos not in self.inside:
+        if not isinstance(pos, int) or (k := bisect_right(self.starts, pos) - 1) < 0:
             return False
-        start, token = self.inside[pos]
-        return _dictionary_split(token, pos - start)
+        start, token = self.starts[k], self.tokens[k]
+        return pos < start + len(token) and _dictionary_split(token, pos - start)
 
 
 @lru_cache(maxsize=4096)

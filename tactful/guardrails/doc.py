@@ -10,7 +10,7 @@ from functools import cached_property
 from ..catalog import Catalog, Lang, RuleSpec, StageSpec
 from ..letter import Facts
 from ..text import normalise
-from .meaning import Scores
+from .meaning import MeaningModel, Scores, model_of
 from .verdict import Span, Violation
 
 
@@ -42,6 +42,11 @@ class Doc:
 
     def __post_init__(self) -> None:
         self.norm = normalise(self.text)
+
+    @cached_property
+    def model(self) -> MeaningModel | None:
+        """The language's meaning model (looked up once per letter)."""
+        return model_of(self.lang)
 
     @cached_property
     def hits(self) -> dict[str, list[Span]]:

@@ -86,8 +86,8 @@ class FactKeys:
 def _number_words(text: str, lang: Lang) -> list[int]:
     """The numbers the facts write as words ("seis meses", "dua belas", "สิบสอง")."""
     low = text.casefold()
-    return [value for word, value in lang.number_words
-            if (word in low if isinstance(word, str) else word.search(low) is not None)]
+    return [value for word, pattern, value in lang.number_words
+            if word in low and (pattern is None or (pattern.compiled or pattern.compile()).search(low) is not None)]
 
 
 def _month_names(lang: Lang) -> dict[str, int]:

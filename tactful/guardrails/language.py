@@ -18,7 +18,6 @@ from typing import Any
 from ..catalog import RuleSpec
 from ..text import has_words
 from .doc import Doc
-from .meaning import model_of
 from .registry import check_kind
 from .verdict import Violation
 
@@ -95,7 +94,7 @@ def language(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     spans = [(sid, sp) for sid, sp in spans if has_words(doc.text[sp[0] : sp[1]], doc.lang.tokenizer, rule.min_words)]
     # the letter as a whole first: a letter in another language is one problem, not one per section
     spans.insert(0, (None, _body(doc)))
-    model = model_of(doc.lang) if doc.lang.tokenizer != "thai" else None  # a Thai run is one "word" to it
+    model = doc.model if doc.lang.tokenizer != "thai" else None  # a Thai run is one "word" to it
     script = SCRIPTS.get(doc.lang.tokenizer)
     for section, span in spans:
         # Lingua's cost grows with the text; a section's first SAMPLE characters tell its language.

@@ -52,6 +52,14 @@ class Scores:
         return self._probs[layout]
 
 
+def _sigmoid(x: float) -> float:
+    """1 / (1 + e^-x), without overflow either way."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
 @dataclass(eq=False)
 class MeaningModel:
     """A language's section classifier and learned-rule detectors."""
@@ -73,6 +81,10 @@ class MeaningModel:
     def __post_init__(self) -> None:
         self._word_rows: dict[str, tuple[int, ...]] = {}
         self._prior = tuple(i for f in PRIOR if (i := self.vocab.get(f)) is not None)
+        # sections' and rules' columns side by side, in float64 as the IDF weights are: one gather and one
+        # product per sentence, with no conversion on the way
+        self._weights = np.hstack([self.w_sec, self.w_rule.reshape(len(self.w_sec), -1)]).astype(np.float64)
+        self._bias = np.concatenate([self.b_sec, self.b_rule]).astype(np.float64)
         self.layouts: dict[str, tuple[int, int]] = {}
         self.names: list[str] = []
         for i, name in enumerate(self.classes):
@@ -110,16 +122,15 @@ class MeaningModel:
         if cached is not None:
             return cached
         idx = self._rows(text)
+        n_sec = len(self.b_sec)
         if idx:
             rows = np.fromiter(idx, dtype=np.intp, count=len(idx))
             weights = self.idf[rows]
-            weights = weights / math.sqrt(float(weights @ weights))
-            sec = weights @ self.w_sec[rows] + self.b_sec
-            rul = weights @ self.w_rule[rows] + self.b_rule if self.rules else np.zeros(0)
+            out = (weights @ self._weights[rows]) / math.sqrt(float(weights @ weights)) + self._bias
         else:
-            sec, rul = self.b_sec.astype(np.float64), self.b_rule.astype(np.float64)
-        prob = 1.0 / (1.0 + np.exp(-rul))
-        scores = Scores(logits=sec, rules=dict(zip(self.rules, prob.tolist(), strict=True)), model=self)
+            out = self._bias
+        rules = {rule: _sigmoid(logit) for rule, logit in zip(self.rules, out[n_sec:].tolist(), strict=True)}
+        scores = Scores(logits=out[:n_sec], rules=rules, model=self)
         if len(self._cache) > 20000:
             self._cache.clear()
         self._cache[text] = scores

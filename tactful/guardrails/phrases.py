@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from ..catalog import RuleSpec
 from .doc import Doc
-from .meaning import model_of
 from .registry import check_kind
 from .verdict import Span, Violation
 
@@ -42,7 +41,7 @@ def _learned(doc: Doc, rule_id: str, rule: RuleSpec) -> list[tuple[Span, float]]
 def _threshold(doc: Doc, rule_id: str, rule: RuleSpec) -> float:
     if rule.threshold is not None:
         return rule.threshold
-    model = model_of(doc.lang)
+    model = doc.model
     return model.thresholds.get(rule_id, 0.5) if model is not None else 1.01
 
 

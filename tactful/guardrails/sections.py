@@ -31,7 +31,7 @@ import numpy as np
 from ..letter import Letter
 from ..text import WORD_CLASS, sentences
 from .doc import Doc
-from .meaning import MeaningModel, Scores, model_of
+from .meaning import MeaningModel, Scores
 from .verdict import Span
 
 _LINE = re.compile(r"[^\n]*\n?")
@@ -60,7 +60,7 @@ def from_letter(doc: Doc, letter: Letter) -> None:
     if letter.sign_off.strip():
         start = text.find(letter.sign_off.strip())
         doc.sign_off = (start, start + len(letter.sign_off.strip())) if start >= 0 else None
-    model = model_of(doc.lang)
+    model = doc.model
     body = _body_ids(doc)
     if model is None or doc.layout_key not in model.layouts:
         return
@@ -239,7 +239,7 @@ def _assign_body(doc: Doc, start: int, end: int) -> None:
     if not body or not units:
         return
     cues = _cue_starts(doc, body)
-    model: MeaningModel | None = model_of(doc.lang)
+    model: MeaningModel | None = doc.model
     if model is not None and doc.layout_key not in model.layouts:
         model = None
     probs: list[list[float]] = []
