@@ -21,20 +21,23 @@ from .doc import Doc
 from .registry import check_kind
 from .verdict import Span, Violation
 
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Each pattern starts with what it consumes and looks behind after its first character ("\d(?<!\d\d)" is a digit
+# with no digit before it): Python's re then skips ahead to a possible first character instead of trying the
+# look-behind at every position, which made each of these cost about 60 µs on a 300-word letter.
+EMAIL = re.compile(r"[\w.+-](?<![\w.+-][\w.+-])[\w.+-]*@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"(?:https?://|www\.)[^\s<>()\"']+[^\s<>()\"'.,;:!?]")
-ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
-NUM_DATE = re.compile(r"(?<![\d/.])(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})(?![\d/.])")
-PHONE = re.compile(r"(?<![\d+])\+?\d(?:[\d ().-]{5,}\d)(?!\d)")
+ISO_DATE = re.compile(r"(\d(?<!\d\d)\d{3})-(\d{1,2})-(\d{1,2})(?!\d)")
+NUM_DATE = re.compile(r"(\d(?<![\d/.]\d)\d?)[/.](\d{1,2})[/.](\d{4}|\d{2})(?![\d/.])")
+PHONE = re.compile(r"(?:\+(?<![\d+]\+)\d|\d(?<![\d+]\d))(?:[\d ().-]{5,}\d)(?!\d)")
 LIST_MARKER = re.compile(r"[.)।]\s")
 YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
-NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*(?![\d])")  # "RM150": the number is 150
+NUMBER = re.compile(r"\d(?<![\d.,]\d)\d*(?:[.,]\d+)*(?![\d])")  # "RM150": the number is 150
 # Capitalised words on one line ("RM150": "RM" is a currency, not a name).
 _CAP = "A-ZÀ-ÖØ-Þ"
 _LOW = "a-zß-öø-ÿA-ZÀ-ÖØ-Þ"
 # Lower-case particles inside a name ("Ana de la Cruz", "Siti binti Ahmad"); a word of the name, not a detail.
 _CONNECTORS = frozenset({"de", "del", "la", "van", "von", "bin", "binti", "da", "di"})
-NAME = re.compile(rf"(?<![\w'])[{_CAP}][{_LOW}'-]*[{_LOW}](?![\d'-])(?:[ \t]+(?:(?:{'|'.join(sorted(_CONNECTORS))})[ \t]+)?"
+NAME = re.compile(rf"[{_CAP}](?<![\w'][{_CAP}])[{_LOW}'-]*[{_LOW}](?![\d'-])(?:[ \t]+(?:(?:{'|'.join(sorted(_CONNECTORS))})[ \t]+)?"
                   rf"[{_CAP}][{_LOW}'-]*[{_LOW}](?![\d'-]))*")
 WORD_BEFORE_DOT = re.compile(r"(\w+)\.\s*$")  # "Mr. Smith": a title's dot is not a sentence end
 AFTER_SENTENCE_END = re.compile(r"[.!?।:;\n\"“(]\s*$")
@@ -103,7 +106,7 @@ _WORD = rf"({_LETTERS}(?:{_LETTERS}|\.(?={_LETTERS}))*\.?)"
 _YEAR = r"(?:,?\s*(?:de\s+|del\s+|พ\.ศ\.\s*|ค\.ศ\.\s*)?(\d{4}|\d{2})(?!\d))?"
 # Both shapes start from something cheap to find (a digit, a word) and the month is looked
 # up in a dict, instead of a 24-way alternation tried at every position.
-DAY = re.compile(r"(?<!\d)\d{1,2}(?!\d)")
+DAY = re.compile(r"\d(?<!\d\d)\d?(?!\d)")
 DAY_FIRST = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th|লা|রা|ঠা|ই|শে)?\s*(?:de\s+)?{_WORD}{_YEAR}", re.IGNORECASE)
 MONTH_FIRST = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?!\d){_YEAR}", re.IGNORECASE)
 
@@ -182,9 +185,9 @@ def details(text: str, lang: Lang, *, names: bool = True) -> list[Detail]:
 
 def _candidates(text: str, lang: Lang, names: bool) -> Iterator[Detail]:
     """Details in priority order: e-mails and URLs, dates, phones, numbers, then names."""
-    for m in EMAIL.finditer(text):
+    for m in EMAIL.finditer(text) if "@" in text else ():
         yield Detail("e-mail", m.group().casefold(), m.span())
-    for m in URL.finditer(text):
+    for m in URL.finditer(text) if "://" in text or "www." in text else ():
         yield Detail("URL", m.group().casefold().removeprefix("https://").removeprefix("http://"), m.span())
     yield from _dates(text, lang)
     for m in PHONE.finditer(text):

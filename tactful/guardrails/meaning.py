@@ -17,6 +17,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -81,9 +82,10 @@ class MeaningModel:
     def __post_init__(self) -> None:
         self._word_rows: dict[str, tuple[int, ...]] = {}
         self._prior = tuple(i for f in PRIOR if (i := self.vocab.get(f)) is not None)
-        # sections' and rules' columns side by side, in float64 as the IDF weights are: one gather and one
-        # product per sentence, with no conversion on the way
-        self._weights = np.hstack([self.w_sec, self.w_rule.reshape(len(self.w_sec), -1)]).astype(np.float64)
+        # sections' and rules' columns side by side, in float32 (the artefact stores float16): one gather
+        # and one product for all of a letter's sentences
+        self._weights = np.hstack([self.w_sec, self.w_rule.reshape(len(self.w_sec), -1)]).astype(np.float32)
+        self._idf = self.idf.astype(np.float32)
         self._bias = np.concatenate([self.b_sec, self.b_rule]).astype(np.float64)
         self.layouts: dict[str, tuple[int, int]] = {}
         self.names: list[str] = []
@@ -118,23 +120,29 @@ class MeaningModel:
 
     def score(self, text: str) -> Scores:
         """Section scores and rule probabilities for one sentence (cached by the sentence's text)."""
-        cached = self._cache.get(text)
-        if cached is not None:
-            return cached
-        idx = self._rows(text)
-        n_sec = len(self.b_sec)
-        if idx:
-            rows = np.fromiter(idx, dtype=np.intp, count=len(idx))
-            weights = self.idf[rows]
-            out = (weights @ self._weights[rows]) / math.sqrt(float(weights @ weights)) + self._bias
-        else:
-            out = self._bias
-        rules = {rule: _sigmoid(logit) for rule, logit in zip(self.rules, out[n_sec:].tolist(), strict=True)}
-        scores = Scores(logits=out[:n_sec], rules=rules, model=self)
-        if len(self._cache) > 20000:
-            self._cache.clear()
-        self._cache[text] = scores
-        return scores
+        return self.score_all([text])[0]
+
+    def score_all(self, texts: list[str]) -> list[Scores]:
+        """``score`` for each of ``texts``, the new ones computed together (a letter's sentences at once)."""
+        new = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if new:
+            if len(self._cache) + len(new) > 20000:
+                self._cache.clear()
+            rows_of = [self._rows(t) for t in new]
+            logits = np.tile(self._bias, (len(new), 1))
+            known = [k for k, rows in enumerate(rows_of) if rows]
+            if known:
+                sizes = [len(rows_of[k]) for k in known]
+                rows = np.fromiter(chain.from_iterable(rows_of[k] for k in known), dtype=np.intp, count=sum(sizes))
+                starts = np.cumsum([0, *sizes[:-1]])
+                weights = self._idf[rows]
+                norms = np.sqrt(np.add.reduceat(weights * weights, starts))
+                logits[known] += np.add.reduceat(self._weights[rows] * weights[:, None], starts) / norms[:, None]
+            n_sec = len(self.b_sec)
+            for text, out in zip(new, logits, strict=True):
+                rules = {rule: _sigmoid(v) for rule, v in zip(self.rules, out[n_sec:].tolist(), strict=True)}
+                self._cache[text] = Scores(logits=out[:n_sec], rules=rules, model=self)
+        return [self._cache[t] for t in texts]
 
     def save(self, path: Path, report: dict[str, object]) -> None:
         """Write the artefact (and a JSON report of how it was built next to it)."""

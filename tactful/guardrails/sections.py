@@ -243,13 +243,13 @@ def _assign_body(doc: Doc, start: int, end: int) -> None:
     if model is not None and doc.layout_key not in model.layouts:
         model = None
     probs: list[list[float]] = []
-    for span, _ in units:
-        if model is None:
-            probs.append(_cue_only(cues, body, span))
-            continue
-        scores = model.score(doc.norm[span[0] : span[1]])
-        doc.units.append((span, scores))
-        probs.append(_masked(doc, scores, body, span, cues))
+    if model is None:
+        probs = [_cue_only(cues, body, span) for span, _ in units]
+    else:
+        scored = list(zip([span for span, _ in units],
+                          model.score_all([doc.norm[a:b] for (a, b), _ in units]), strict=True))
+        doc.units += scored
+        probs = [_masked(doc, scores, body, span, cues) for span, scores in scored]
     prior = _priors(doc, body)
     path = _viterbi(np.log(np.maximum(np.array(probs), 1e-9)) + prior, [p for _, p in units])
     for (span, _), k in zip(units, path, strict=True):
