@@ -37,8 +37,8 @@ _CAP = "A-ZÀ-ÖØ-Þ"
 _LOW = "a-zß-öø-ÿA-ZÀ-ÖØ-Þ"
 # Lower-case particles inside a name ("Ana de la Cruz", "Siti binti Ahmad"); a word of the name, not a detail.
 _CONNECTORS = frozenset({"de", "del", "la", "van", "von", "bin", "binti", "da", "di"})
-NAME = re.compile(rf"[{_CAP}](?<![\w'][{_CAP}])[{_LOW}'-]*[{_LOW}](?![\d'-])(?:[ \t]+(?:(?:{'|'.join(sorted(_CONNECTORS))})[ \t]+)?"
-                  rf"[{_CAP}][{_LOW}'-]*[{_LOW}](?![\d'-]))*")
+NAME = re.compile(rf"[{_CAP}](?<![\w'][{_CAP}])[{_LOW}'-]*[{_LOW}](?![\d'-])"
+                  rf"(?:[ \t]+(?:(?:{'|'.join(sorted(_CONNECTORS))})[ \t]+)?[{_CAP}][{_LOW}'-]*[{_LOW}](?![\d'-]))*")
 WORD_BEFORE_DOT = re.compile(r"(\w+)\.\s*$")  # "Mr. Smith": a title's dot is not a sentence end
 AFTER_SENTENCE_END = re.compile(r"[.!?।:;\n\"“(]\s*$")
 
