@@ -227,8 +227,8 @@ class Lang:
             entries += [(p, f"rule:{rule_id}") for p in pack.rules.get(rule_id, LangRule()).phrases]
         entries += [(p, "owning") for p in pack.owning]
         self.index = PhraseIndex(entries, tk)
-        self.owning = [re.compile(self._checked(nfc(r), source, node, ("owning_regex", i)), re.IGNORECASE)
-                       for i, r in enumerate(pack.owning_regex)]
+        owning = [self._checked(nfc(r), source, node, ("owning_regex", i)) for i, r in enumerate(pack.owning_regex)]
+        self.owning = [re.compile(r, re.IGNORECASE) for r in owning if not self.index.add_regex(r, "owning", re.IGNORECASE)]
         for rule_id, spec in rules.items():
             own = pack.rules.get(rule_id, LangRule())
             regexes = [self._checked(nfc(r), source, node, ("rules", rule_id, "regex", i)) for i, r in enumerate(own.regex)]

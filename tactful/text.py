@@ -16,12 +16,14 @@ span of the original.
 from __future__ import annotations
 
 import re
+import re._constants as _c  # the parsed form of a pattern, to index a regex by how it starts
+import re._parser as _re_parser
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from functools import cached_property, lru_cache
 from itertools import islice
-from typing import Literal
+from typing import Any, Literal
 
 Tokenizer = Literal["latin", "bengali", "thai"]
 
@@ -130,7 +132,6 @@ def word_count(text: str, tokenizer: Tokenizer) -> int:
 
 
 _SPACE = re.compile(r"\s")
-_LITERAL_HEAD = re.compile(r"\\b([^\\\[\](){}?*+|^$.\s]{2,})")
 _SCAN_START = re.compile(rf"[{WORD_CLASS}]+|[^\s{WORD_CLASS}]")
 
 
@@ -181,35 +182,39 @@ class PhraseIndex:
                 continue
             body, tail = _scan_pattern(norm.lower(), tokenizer)
             candidate = (LazyPattern(body, 0), owner, True, tail)
-            first = _SCAN_START.match(norm)
-            whole_word = first is not None and (first.end() < len(norm) and norm[first.end()] != "*")
-            second = _SCAN_START.search(norm, first.end()) if whole_word and first is not None else None
-            head = norm.rstrip("*").lower()
-            if tokenizer == "latin" and second is not None and norm[second.end() : second.end() + 1] != "*":
-                self.by_pair.setdefault((first.group().lower(), second.group().lower()), []).append(candidate)
-            elif tokenizer == "bengali" and second is not None and norm[first.end() : first.end() + 1] == " ":
-                # words take case endings: the first word is whole, the second may go on
-                self.by_pair.setdefault((first.group().lower(), second.group().lower()[:2]), []).append(candidate)
-            elif tokenizer == "latin" and first is not None and (whole_word or first.end() == len(norm)):
-                self.by_word.setdefault(first.group().lower(), []).append(candidate)
-            elif len(head) >= LONG_HEAD and " " not in head[:LONG_HEAD]:
-                self.by_long_head.setdefault(head[:LONG_HEAD], []).append(candidate)
-            elif len(head) >= HEAD and " " not in head[:HEAD]:
-                self.by_head.setdefault(head[:HEAD], []).append(candidate)
-            else:
-                self.by_key.setdefault(_key(norm.rstrip("*"), 0), []).append(candidate)
+            self._file(norm, candidate)
+
+    def _file(self, norm: str, candidate: Candidate) -> None:
+        """File a phrase (normalised, non-empty) under what it starts with, as selectively as its script allows."""
+        first = _SCAN_START.match(norm)
+        if first is None:  # a stripped, non-empty phrase starts with a word or a sign: never the case
+            return
+        word, after = first.group().lower(), norm[first.end() : first.end() + 1]
+        second = _SCAN_START.search(norm, first.end()) if after not in ("", "*") else None
+        head = norm.rstrip("*").lower()
+        if self.tokenizer == "latin" and second is not None and norm[second.end() : second.end() + 1] != "*":
+            self.by_pair.setdefault((word, second.group().lower()), []).append(candidate)
+        elif self.tokenizer == "bengali" and second is not None and after == " ":
+            # words take case endings: the first word is whole, the second may go on
+            self.by_pair.setdefault((word, second.group().lower()[:2]), []).append(candidate)
+        elif self.tokenizer == "latin" and after != "*":
+            self.by_word.setdefault(word, []).append(candidate)
+        elif len(head) >= LONG_HEAD and " " not in head[:LONG_HEAD]:
+            self.by_long_head.setdefault(head[:LONG_HEAD], []).append(candidate)
+        elif len(head) >= HEAD and " " not in head[:HEAD]:
+            self.by_head.setdefault(head[:HEAD], []).append(candidate)
+        else:
+            self.by_key.setdefault(_key(norm.rstrip("*"), 0), []).append(candidate)
 
     def add_regex(self, pattern: str, owner: str, flags: int) -> bool:
-        """Index a regex that starts ``\\b`` + a plain literal (``\\bsorry\\b``); False if it cannot be."""
-        head = _LITERAL_HEAD.match(pattern)
-        if head is None or self.tokenizer != "latin":
+        """Index a regex that starts on a word boundary (``\\b``, after any look-behinds) with a known set of
+        first two characters (``\\bsorry``, ``(?<!no )\\b(?:fue|es) culpa``); False if it cannot be."""
+        keys = regex_keys(pattern, flags) if self.tokenizer == "latin" else None
+        if keys is None:
             return False
-        literal = head.group(1)
-        if pattern[head.end() : head.end() + 1] in {"?", "*", "+", "{"}:
-            literal = literal[:-1]  # the quantifier makes the last character optional
-        if len(literal) < 2:
-            return False
-        self.by_key.setdefault(_key(literal, 0), []).append((LazyPattern(pattern, flags), owner, False, NO_TAIL))
+        lazy = LazyPattern(pattern, flags)
+        for key in keys:
+            self.by_key.setdefault(key, []).append((lazy, owner, False, NO_TAIL))
         return True
 
     def scan(self, text: str) -> dict[str, list[tuple[int, int]]]:
@@ -219,7 +224,7 @@ class PhraseIndex:
         if len(low) != len(text):  # a rare character whose lower case is longer: no fast keys
             low = "".join(ch.lower()[:1] or ch for ch in _SPACE.sub(" ", text))
         edges = ThaiEdges(text) if self.tokenizer == "thai" else None
-        word_char, word_tail, size = _WORD_CHAR.match, _WORD_TAIL.match, len(low)
+        word_char, size = _WORD_CHAR.match, len(low)
         for i, candidates in self._candidates(low):
             if edges is not None and i not in edges:
                 continue
@@ -230,7 +235,7 @@ class PhraseIndex:
                 if tail == WORD_END and end < size and word_char(low, end):
                     continue  # the phrase ends inside a longer word
                 if tail == ANY_ENDING:
-                    end = word_tail(low, end).end()  # "apologi*": apologise, apologies
+                    end = _word_end(low, end)  # "apologi*": apologise, apologies
                 if edges is None or end in edges:
                     found.setdefault(owner, []).append((i, end))
         return {owner: _leftmost_longest(spans) for owner, spans in found.items()}
@@ -272,6 +277,97 @@ NO_TAIL, WORD_END, ANY_ENDING = 0, 1, 2  # what must follow a phrase: anything, 
 Candidate = tuple[LazyPattern, str, bool, int]  # pattern, owner, matched on the lower-cased text, tail
 _WORD_CHAR = re.compile(rf"[{WORD_CLASS}]")
 _WORD_TAIL = re.compile(rf"[{WORD_CLASS}]*")
+
+
+def _word_end(text: str, pos: int) -> int:
+    """Where the word that goes on at ``pos`` ends."""
+    m = _WORD_TAIL.match(text, pos)
+    return m.end() if m else pos
+
+
+MAX_KEYS = 64  # a regex that may start in more ways than this runs on its own
+
+
+def regex_keys(pattern: str, flags: int) -> frozenset[str] | None:
+    """The first two characters (lower-cased, white space as one space) of every match of ``pattern``, when
+    it starts on a word boundary with a word character; None when that cannot be told or there are too many.
+
+    Read from the parsed pattern (``re._parser``: the standard library's own, so it parses exactly as
+    ``re`` will). Look-behinds and other zero-width items are skipped: they only restrict where a match is.
+    """
+    try:
+        items = list(_re_parser.parse(pattern, flags))
+    except (re.error, RecursionError):
+        return None
+    while items and items[0][0] in (_c.ASSERT, _c.ASSERT_NOT):
+        items = items[1:]
+    if not items or items[0] != (_c.AT, _c.AT_BOUNDARY):
+        return None
+    keys = _prefixes(items[1:], 2, 0)
+    if keys is None or not keys or not all(_WORD_CHAR.match(k) for k in keys):
+        return None
+    return frozenset(keys)
+
+
+def _prefixes(items: list[tuple[Any, Any]], k: int, depth: int) -> set[str] | None:
+    """Every string of ``k`` characters a match of ``items`` may start with (None: unknown, or too many)."""
+    if k == 0:
+        return {""}
+    if not items or depth > 12:
+        return None  # a match may end before k characters
+    (op, av), rest = items[0], items[1:]
+    out: set[str] | None
+    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+        return _prefixes(rest, k, depth + 1)
+    if op is _c.LITERAL or op is _c.IN:
+        chars = {chr(av).lower()} if op is _c.LITERAL else _charset(av)
+        tails = _prefixes(rest, k - 1, depth + 1) if chars else None
+        if chars is None or tails is None:
+            return None
+        out = {c + t for c in chars for t in tails}
+    elif op is _c.SUBPATTERN:
+        out = _prefixes([*av[3], *rest], k, depth + 1)
+    elif op is _c.BRANCH:
+        out = _branch_prefixes(av[1], rest, k, depth)
+    elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+        out = _repeat_prefixes(op, av, rest, k, depth)
+    else:
+        return None
+    return out if out is not None and len(out) <= MAX_KEYS else None
+
+
+def _branch_prefixes(alternatives: list[list[tuple[Any, Any]]], rest: list[tuple[Any, Any]], k: int,
+                     depth: int) -> set[str] | None:
+    out: set[str] = set()
+    for alt in alternatives:
+        found = _prefixes([*alt, *rest], k, depth + 1)
+        if found is None:
+            return None
+        out |= found
+    return out
+
+
+def _repeat_prefixes(op: Any, av: Any, rest: list[tuple[Any, Any]], k: int, depth: int) -> set[str] | None:
+    low, high, body = av
+    more = [] if high == 1 else [(op, (max(low - 1, 0), high if high is _c.MAXREPEAT else high - 1, body))]
+    once = _prefixes([*body, *more, *rest], k, depth + 1)
+    none = _prefixes(rest, k, depth + 1) if low == 0 else set()
+    return None if once is None or none is None else once | none
+
+
+def _charset(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """The characters of a small character class (white space: one space, as the scan sees it)."""
+    out: set[str] = set()
+    for op, av in items:
+        if op is _c.LITERAL:
+            out.add(chr(av).lower())
+        elif op is _c.RANGE and av[1] - av[0] < 16:
+            out.update(chr(c).lower() for c in range(av[0], av[1] + 1))
+        elif op is _c.CATEGORY and av is _c.CATEGORY_SPACE:
+            out.add(" ")
+        else:
+            return None
+    return out
 
 
 def _scan_pattern(phrase: str, tokenizer: Tokenizer) -> tuple[str, int]:

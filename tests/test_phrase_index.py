@@ -76,3 +76,38 @@ def test_index_on_word_edges(tokenizer: str, phrase: str, text: str, spans: list
     index = PhraseIndex([(phrase, "x")], tokenizer)  # type: ignore[arg-type]
     assert index.scan(text).get("x", []) == spans
     assert reference(text, [(phrase, "x")], tokenizer) == ({"x": spans} if spans else {})
+
+
+def pack_regexes(catalog: Catalog, code: str) -> list[tuple[str, str, int]]:
+    """(pattern, owner, flags) of every regex a language runs: its rules', the rule files' own, its counters and
+    its owning patterns (as the catalog compiles them)."""
+    pack, flags = catalog.lang(code).pack, re.IGNORECASE | re.MULTILINE
+    out = [(nfc(r), f"rule:{rid}", flags) for rid, rule in pack.rules.items() for r in rule.regex]
+    out += [(r, f"rule:{rid}", flags) for rid, spec in catalog.rules.items() for r in spec.regex]
+    out += [(nfc(r), f"count:{rid}", flags) for rid, rule in pack.rules.items() for r in rule.count]
+    return out + [(nfc(r), "owning", re.IGNORECASE) for r in pack.owning_regex]
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_indexed_regexes_find_what_they_find_alone(catalog: Catalog, code: str) -> None:
+    tokenizer = catalog.lang(code).tokenizer
+    indexed = 0
+    for pattern, owner, flags in pack_regexes(catalog, code):
+        index = PhraseIndex([], tokenizer)
+        if not index.add_regex(pattern, owner, flags):
+            continue
+        indexed += 1
+        compiled = re.compile(pattern, flags)
+        for text in [*letters(code), normalise(nfc(EDGES[code]))]:
+            alone = _leftmost_longest([m.span() for m in compiled.finditer(text) if m.end() > m.start()])
+            assert index.scan(text).get(owner, []) == alone, pattern
+    assert indexed > 0 or tokenizer != "latin"
+
+
+EDGES = {
+    "en": "It was the courier's fault. Because you did not sign, our partner failed. We didn't check. XXX ____",
+    "es": "No fue culpa suya. Fue culpa suya. Sentimos informarle. Lo sentimos, por su culpa no llegó.",
+    "ms": "Bukan kesalahan tuan. Kesalahan tuan sendiri. Kami memohon maaf, maafkan kami, kemaafan.",
+    "th": "ขอโทษ ขอโทรศัพท์ คุณไม่ได้ส่งเอกสาร",
+    "bn": "আপনার কারণে দেরি হয়েছে। কুরিয়ারের ভুল।",
+}
