@@ -14,7 +14,6 @@ again pays nothing for it.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
@@ -51,14 +50,6 @@ class Scores:
             part = np.exp(self.logits[start:end] - self.logits[start:end].max())
             self._probs[layout] = dict(zip(self.model.names[start:end], (part / part.sum()).tolist(), strict=True))
         return self._probs[layout]
-
-
-def _sigmoid(x: float) -> float:
-    """1 / (1 + e^-x), without overflow either way."""
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
 
 
 @dataclass(eq=False)
@@ -139,9 +130,9 @@ class MeaningModel:
                 norms = np.sqrt(np.add.reduceat(weights * weights, starts))
                 logits[known] += np.add.reduceat(self._weights[rows] * weights[:, None], starts) / norms[:, None]
             n_sec = len(self.b_sec)
-            for text, out in zip(new, logits, strict=True):
-                rules = {rule: _sigmoid(v) for rule, v in zip(self.rules, out[n_sec:].tolist(), strict=True)}
-                self._cache[text] = Scores(logits=out[:n_sec], rules=rules, model=self)
+            probs = (1.0 / (1.0 + np.exp(-np.clip(logits[:, n_sec:], -500.0, 500.0)))).tolist()
+            for text, out, prob in zip(new, logits, probs, strict=True):
+                self._cache[text] = Scores(logits=out[:n_sec], rules=dict(zip(self.rules, prob, strict=True)), model=self)
         return [self._cache[t] for t in texts]
 
     def save(self, path: Path, report: dict[str, object]) -> None:
