@@ -11,27 +11,36 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from .cases import load_case
-from .catalog import load
-from .config import Settings
-from .console import render_verdict
 from .errors import InputError, TactfulError, UsageError
-from .guardrails import check
-from .letter import KINDS, LANGS, Letter
+from .ids import KINDS, LANGS, STAGES
+
+if TYPE_CHECKING:
+    from .letter import Letter
+
+# Only what parsing the command line needs is imported here: each command imports its own modules
+# when it runs, so `tactful check` never loads the drafting, prompt or eval code (and their libraries).
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
 
-ENVIRONMENT = ("environment (also read from a .env file in the working folder):\n"
-               "  OPENAI_API_KEY, OPENAI_BASE_URL   a model (any OpenAI-compatible server); with neither, the offline drafter\n"
-               "  " + ", ".join(f"TACTFUL_{name.upper()}" for name in Settings.model_fields
-                                if name not in {"api_key", "base_url"}))
-MAIN_EPILOG = f"""exit codes: 0 passed, 1 a letter fails (or an eval gate), 2 bad usage or input, 3 model unreachable or refused
 
-{ENVIRONMENT}
+
+def environment() -> str:
+    """The environment variables the settings read (for the help text; imports the settings only then)."""
+    from .config import Settings
+
+    return ("environment (also read from a .env file in the working folder):\n"
+            "  OPENAI_API_KEY, OPENAI_BASE_URL   a model (any OpenAI-compatible server); with neither, the offline drafter\n"
+            "  " + ", ".join(f"TACTFUL_{name.upper()}" for name in Settings.model_fields
+                             if name not in {"api_key", "base_url"}))
+
+
+MAIN_EPILOG = """exit codes: 0 passed, 1 a letter fails (or an eval gate), 2 bad usage or input, 3 model unreachable or refused
+
+{environment}
 
 examples:
   tactful check letter.txt --kind bad_news
@@ -50,31 +59,61 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
+    def format_help(self) -> str:
+        if self.epilog and "{environment}" in self.epilog:  # filled in only when help is asked for
+            self.epilog = self.epilog.replace("{environment}", environment())
+        return super().format_help()
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """The help layout, with the terminal's width asked once (argparse asks for every argument it adds)."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_width())
+
+
+@lru_cache(maxsize=1)
+def _width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size().columns - 2
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = _Parser(prog="tactful", description="Draft and check difficult customer letters.",
-                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=MAIN_EPILOG)
-    parser.add_argument("--version", action="version", version=f"tactful {_version()}")
+                     formatter_class=_Formatter, epilog=MAIN_EPILOG)
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     chk = sub.add_parser("check", help="check letters against the guidelines of their kind",
-                         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CHECK_EPILOG)
+                         formatter_class=_Formatter, epilog=CHECK_EPILOG)
     chk.add_argument("files", nargs="+", metavar="LETTER_FILE",
                      help="plain-text letter, or a JSON structured letter; - reads a plain-text letter from stdin")
     chk.add_argument("--kind", required=True, choices=KINDS)
     chk.add_argument("--lang", choices=LANGS, help="the letter's language (default: detected, and the report says so)")
-    chk.add_argument("--stage", choices=["acknowledgement", "resolution"], help="complaint_reply only")
+    chk.add_argument("--stage", choices=STAGES, help="complaint_reply only")
     chk.add_argument("--facts", metavar="CASE_FILE", help="case file whose facts ground names, numbers and dates")
     chk.add_argument("--json", action="store_true", help="one JSON object per letter, one per line")
     from .draft_cli import add_draft_parser
     from .evals.cli import add_eval_parser
 
-    add_draft_parser(sub)
-    add_eval_parser(sub)
+    add_draft_parser(sub, _Formatter)
+    add_eval_parser(sub, _Formatter)
     sch = sub.add_parser("schema", help="print the JSON Schema of case files, suite files or language packs")
     sch.add_argument("name", choices=["case", "suite", "lang-pack"])
     sch.add_argument("--write", action="store_true", help="rewrite the stored schema file the files reference")
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``, with the installed version looked up only when asked for (it reads package metadata)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(f"tactful {_version()}")
+        parser.exit()
 
 
 def _version() -> str:
@@ -88,6 +127,10 @@ def _version() -> str:
 
 def read_letter(path: str) -> Letter | str:
     """A letter file: JSON with sections is a structured letter, anything else is plain text; ``-`` is stdin."""
+    from pydantic import ValidationError
+
+    from .letter import Letter
+
     if path == "-":
         try:
             return sys.stdin.buffer.read().decode("utf-8")
@@ -113,6 +156,12 @@ def read_letter(path: str) -> Letter | str:
 
 def run_check(args: argparse.Namespace) -> int:
     """``tactful check``: judge each letter; exit 1 if any fails."""
+    from .cases import load_case
+    from .catalog import load
+    from .console import render_verdict
+    from .guardrails import check
+    from .letter import Letter
+
     if args.stage and args.kind != "complaint_reply":
         raise UsageError("--stage applies only to --kind complaint_reply")
     catalog = load()

@@ -6,17 +6,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .cases import load_case
-from .catalog import load
-from .config import Settings, load_settings
-from .console import render_verdict
-from .drafting import DraftRequest, make_drafter
-from .letter import LANGS, TONES
-from .prompts import cached_version, render
+from .ids import LANGS, TONES
 from .providers import PROVIDERS
-from .repair import guarded_draft
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 EPILOG = """exit codes: 0 the draft passes, 1 it still fails after repairs, 2 bad usage or case file,
   3 model unreachable or refused
@@ -27,10 +23,10 @@ examples:
   tactful draft case.yaml --show-prompt --prompt v3                          (what a model would be sent)"""
 
 
-def add_draft_parser(sub: Any) -> None:
+def add_draft_parser(sub: Any, formatter: type[argparse.HelpFormatter] = argparse.RawDescriptionHelpFormatter) -> None:
     """Register ``draft`` on the CLI's subparsers."""
     p = sub.add_parser("draft", help="draft a letter from a case file, checked and repaired",
-                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
+                       formatter_class=formatter, epilog=EPILOG)
     p.add_argument("case_file", metavar="CASE_FILE")
     p.add_argument("--lang", choices=LANGS, help="override the case file's language")
     p.add_argument("--tone", choices=TONES, help="override the case file's tone")
@@ -47,6 +43,8 @@ def add_draft_parser(sub: Any) -> None:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings with the flags given on the command line taking precedence."""
+    from .config import load_settings
+
     given = {"provider": args.provider, "model": args.model, "base_url": args.base_url,
              "max_repairs": args.max_repairs, "prompt_version": args.prompt}
     return load_settings(**{k: v for k, v in given.items() if v is not None})
@@ -57,6 +55,13 @@ def run_draft(args: argparse.Namespace) -> int:
 
     With ``--show-prompt``, print the messages a model would be sent for the first draft and stop (exit 0).
     """
+    from .cases import load_case
+    from .catalog import load
+    from .console import render_verdict
+    from .drafting import DraftRequest, make_drafter
+    from .prompts import cached_version, render
+    from .repair import guarded_draft
+
     settings = settings_from(args)
     catalog = load()
     case = load_case(Path(args.case_file), catalog)

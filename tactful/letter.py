@@ -14,14 +14,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_serializer, field_validator, model_validator
 
-from .paths import kind_ids, kind_stages, language_codes, tones_data
-
-# IDs are data: a pack in guardrails/lang/ is a language, a file in guardrails/kinds/ a kind (with its
-# stages), prompts/tones.yaml lists the tones; adding one needs no Python edit
-LANGS = language_codes()
-KINDS = kind_ids()
-TONES: tuple[str, ...] = tuple(tones_data().get("tones") or ())
-STAGES = tuple(dict.fromkeys(s for stages, _ in kind_stages().values() for s in stages))
+from .ids import KINDS as KINDS  # re-exported: the IDs the data defines
+from .ids import LANGS as LANGS
+from .ids import STAGES as STAGES
+from .ids import TONES as TONES
+from .paths import kind_stages
 
 Lang = str  # one of LANGS, checked by CaseFile
 Kind = str  # one of KINDS
@@ -46,7 +43,8 @@ Long = Annotated[str, Field(max_length=LONG)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # built on first use: `tactful check` of a plain letter without facts never needs the case-file models
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 _NAME_TITLE = re.compile(r"^\s*(?P<name>[^()]*?\S)\s*\((?P<title>[^()]*\S)\s*\)\s*$")

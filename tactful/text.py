@@ -19,7 +19,7 @@ import re
 import re._constants as _c  # the parsed form of a pattern, to index a regex by how it starts
 import re._parser as _re_parser
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from functools import cached_property, lru_cache
 from itertools import islice
@@ -434,16 +434,14 @@ class ThaiDictionary:
     """PyThaiNLP's word list as its ``newmm`` segmenter reads a dictionary: ``prefixes(text, start)``.
 
     The same words and the same answers as PyThaiNLP's own ``Trie``, which takes 0.6 to 0.9 s to build
-    (62,000 words, a Python object per node) in every process that segments Thai; these sets take
-    about 0.05 s. ``prefixes`` stops as soon as no word starts with what it has read (the first
-    ``HEAD`` characters are known exactly) and never reads past the longest word.
+    (62,000 words, a Python object per node) in every process that segments Thai; a set and a sorted
+    list take about 0.02 s. ``prefixes`` stops as soon as no word starts with what it has read (a
+    binary search of the sorted words) and never reads past the longest word.
     """
-
-    HEAD = 4
 
     def __init__(self, words: Iterable[str]) -> None:
         self.words = frozenset(w.strip() for w in words if w.strip())
-        self.heads = frozenset(w[:i] for w in self.words for i in range(1, min(len(w), self.HEAD) + 1))
+        self.ordered = sorted(self.words)
         self.longest = max(map(len, self.words), default=0)
 
     def __len__(self) -> int:
@@ -454,12 +452,13 @@ class ThaiDictionary:
 
     def prefixes(self, text: str, start: int = 0) -> list[str]:
         """Every word of the dictionary that ``text`` has at ``start``, shortest first (as ``Trie.prefixes``)."""
-        found, end = [], min(len(text), start + self.longest)
+        found, end, ordered = [], min(len(text), start + self.longest), self.ordered
         for stop in range(start + 1, end + 1):
             piece = text[start:stop]
-            if stop - start <= self.HEAD and piece not in self.heads:
-                break
-            if piece in self.words:
+            i = bisect_left(ordered, piece)
+            if i == len(ordered) or not ordered[i].startswith(piece):
+                break  # no word starts with this: no longer one can be a word either
+            if ordered[i] == piece:
                 found.append(piece)
         return found
 

@@ -18,6 +18,7 @@ def _scrub_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPat
         if name.startswith(("OPENAI_", "TACTFUL_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.getbasetemp() / "xdg-data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
     from tactful.config import Settings
 
     monkeypatch.setitem(Settings.model_config, "env_file", None)  # nor from a developer's .env

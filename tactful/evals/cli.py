@@ -14,16 +14,15 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..catalog import ROOT, load
-from ..config import load_settings
 from ..errors import UsageError
-from ..letter import TONES
+from ..ids import TONES
+from ..paths import ROOT
 from ..providers import PROVIDERS
-from . import report
-from .run import RunConfig, progress_bar, read_rows, run, write_file
-from .suite import Suite, load_suite
+
+if TYPE_CHECKING:
+    from .run import RunConfig
 
 EPILOG = """exit codes: 0 done (the gate held), 1 the gate failed (a regression against --baseline, a score under
   --fail-under), 2 bad usage or an unreadable case or suite file (the other cases still run), 3 replay misses or the
@@ -35,10 +34,10 @@ examples:
   tactful eval --prompt v2 --prompt v3 --tone warm --cases evals/cases/bad_news --json | jq .summary"""
 
 
-def add_eval_parser(sub: Any) -> None:
+def add_eval_parser(sub: Any, formatter: type[argparse.HelpFormatter] = argparse.RawDescriptionHelpFormatter) -> None:
     """Register ``eval`` on the CLI's subparsers."""
     p = sub.add_parser("eval", help="compare prompt versions and models over the sample cases",
-                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
+                       formatter_class=formatter, epilog=EPILOG)
     p.add_argument("--suite", metavar="NAME", help="run evals/suites/NAME.yaml (or a suite file); flags override it")
     p.add_argument("--cases", default=str(ROOT / "evals" / "cases"), metavar="DIR", help="default: evals/cases")
     p.add_argument("--prompt", action="append", metavar="VERSION", help="prompt version (repeat to compare)")
@@ -79,6 +78,10 @@ def _score(text: str) -> float:
 
 
 def _config(args: argparse.Namespace) -> RunConfig:
+    from ..config import load_settings
+    from .run import RunConfig
+    from .suite import Suite, load_suite
+
     suite = load_suite(args.suite)[1] if args.suite else Suite()
     given = {"provider": args.provider or suite.provider, "base_url": args.base_url, "max_repairs": args.max_repairs}
     settings = load_settings(**{k: v for k, v in given.items() if v is not None})
@@ -107,6 +110,10 @@ def _config(args: argparse.Namespace) -> RunConfig:
 
 def run_eval(args: argparse.Namespace) -> int:
     """Run, write results and reports, print the summary, apply the gate."""
+    from ..catalog import load
+    from . import report
+    from .run import progress_bar, read_rows, run, write_file
+
     cfg = _config(args)
     result = run(cfg, load(), progress=progress_bar())
     for problem in result.case_errors:
@@ -146,6 +153,8 @@ def run_eval(args: argparse.Namespace) -> int:
 def _exit_code(args: argparse.Namespace, cfg: RunConfig, result: Any, summary: list[dict[str, Any]],
                baseline: list[dict[str, Any]] | None) -> int:
     """The exit code of a finished run (see the module docstring)."""
+    from . import report
+
     if result.interrupted:
         print("tactful: interrupted; finished cells are kept. Rerun with --out "
               f"{cfg.out} to resume.", file=sys.stderr)

@@ -75,8 +75,8 @@ class MeaningModel:
         self._prior = tuple(i for f in PRIOR if (i := self.vocab.get(f)) is not None)
         # sections' and rules' columns side by side, in float32 (the artefact stores float16): one gather
         # and one product for all of a letter's sentences
-        self._weights = np.hstack([self.w_sec, self.w_rule.reshape(len(self.w_sec), -1)]).astype(np.float32)
-        self._idf = self.idf.astype(np.float32)
+        self._weights = np.hstack([self.w_sec, self.w_rule.reshape(len(self.w_sec), -1)], dtype=np.float32)
+        self._idf = np.asarray(self.idf, dtype=np.float32)
         self._bias = np.concatenate([self.b_sec, self.b_rule]).astype(np.float64)
         self.layouts: dict[str, tuple[int, int]] = {}
         self.names: list[str] = []
@@ -165,9 +165,9 @@ def read(path: Path) -> MeaningModel:
             vocab = bytes(data["vocab"]).decode().split("\n")
             return MeaningModel(
                 lang=meta["lang"], tokenizer=meta["tokenizer"], vocab={f: i for i, f in enumerate(vocab)},
-                idf=data["idf"].astype(np.float64), classes=list(meta["classes"]),
-                w_sec=data["w_sec"].astype(np.float32), b_sec=data["b_sec"].astype(np.float64),
-                rules=list(meta["rules"]), w_rule=data["w_rule"].astype(np.float32),
+                idf=data["idf"].astype(np.float32), classes=list(meta["classes"]),
+                w_sec=data["w_sec"], b_sec=data["b_sec"].astype(np.float64),
+                rules=list(meta["rules"]), w_rule=data["w_rule"],
                 b_rule=data["b_rule"].astype(np.float64), inputs_sha256=meta.get("inputs_sha256", ""),
                 thresholds=dict(meta.get("thresholds", {})),
             )
