@@ -91,8 +91,7 @@ if (current.case["kind"], current.case.get("stage"), current.case["lang"]) != (k
 st.subheader(f"Version {current.number}: {current.label}")
 if current.movement:
     (st.warning if current.moved is False else st.info)(current.movement)
-verdict(current.result["report"], current.letter.text, provider=current.result["provider"],
-        model=current.result["model"])
+verdict(current.result.report, current.letter.text, provider=current.result.provider, model=current.result.model)
 
 st.markdown("**Regenerate with a tone adjustment**")
 st.caption("Each adjustment drafts a new version from the facts in the new tone, and says whether it moved "
@@ -144,15 +143,15 @@ if len(state.versions) > 1:
             "<style>.tactful-diff del{background:#ffd6d6}.tactful-diff ins{background:#d6f5d6;text-decoration:none}</style>")
     left, right = st.columns(2)
     with left:
-        verdict(va.result["report"], va.letter.text, provider=va.result["provider"], model=va.result["model"])
+        verdict(va.result.report, va.letter.text, provider=va.result.provider, model=va.result.model)
     with right:
-        verdict(vb.result["report"], vb.letter.text, provider=vb.result["provider"], model=vb.result["model"])
+        verdict(vb.result.report, vb.letter.text, provider=vb.result.provider, model=vb.result.model)
 
 st.markdown("**Export**")
 if not current.passed:
     st.warning("This version failed the guardrails: fix it (regenerate or adjust the facts) before exporting.")
     st.stop()
-warnings = [v for v in current.result["report"]["violations"] if v["severity"] == "warning"]
+warnings = [v for v in current.result.report["violations"] if v["severity"] == "warning"]
 if warnings and not st.checkbox(f"I have read the {len(warnings)} warning(s) above and accept them", key="ack"):
     st.stop()
 name = f"tactful-{current.case['kind']}-{current.case['lang']}-v{current.number}"

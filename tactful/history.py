@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TactfulError
+from .repair import DraftReport, TokenUsage
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
 migration = MIGRATIONS.append
@@ -97,12 +98,16 @@ class Row:
     report: dict[str, Any]
 
 
-    def report_result(self) -> dict[str, Any]:
-        """The stored draft in the shape of ``DraftResult.to_json()`` (what the app's versions hold)."""
-        return {"passed": self.passed, "report": self.report, "provider": self.provider, "model": self.model,
-                "prompt_version": self.prompt_version, "attempts": self.attempts, "latency_ms": self.latency_ms,
-                "usage": {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                          "total_tokens": self.prompt_tokens + self.completion_tokens}}
+    def report_result(self) -> DraftReport:
+        """The stored draft as the app's versions hold it (its transcript is not stored)."""
+        from .letter import Letter
+
+        text = Letter.from_flat(self.letter, [k for k in self.letter if k not in {"greeting", "sign_off"}]).text
+        return DraftReport(
+            letter=text, sections=self.letter, report=self.report, passed=self.passed, attempts=self.attempts,
+            provider=self.provider, model=self.model, prompt_version=self.prompt_version, latency_ms=self.latency_ms,
+            usage=TokenUsage(prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
+                             total_tokens=self.prompt_tokens + self.completion_tokens))
 
 
 class History:
@@ -113,34 +118,34 @@ class History:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, check_same_thread=False, timeout=10)
+            self.db.row_factory = sqlite3.Row  # columns by name: a migration that adds one moves no other
             self.db.execute("PRAGMA busy_timeout = 10000")
             self.db.execute("PRAGMA journal_mode=WAL")
             migrate(self.db)
         except (sqlite3.Error, OSError) as err:
             raise _unusable(path, err) from None
 
-    def add(self, session_id: str, *, case: dict[str, Any], result: dict[str, Any], tone: str,
+    def add(self, session_id: str, *, case: dict[str, Any], result: DraftReport, tone: str,
             instruction: str = "", prompt_digest: str = "") -> int:
-        """Store a draft (``result`` is ``DraftResult.to_json()``); returns its id."""
-        usage = result["usage"]
+        """Store a draft; returns its id."""
         try:
-            cur = self._insert(session_id, case, result, tone, instruction, prompt_digest, usage)
+            cur = self._insert(session_id, case, result, tone, instruction, prompt_digest)
         except (sqlite3.Error, OSError) as err:
             raise _unusable(self.path, err) from None
         return int(cur.lastrowid or 0)
 
-    def _insert(self, session_id: str, case: dict[str, Any], result: dict[str, Any], tone: str, instruction: str,
-                prompt_digest: str, usage: dict[str, int]) -> sqlite3.Cursor:
+    def _insert(self, session_id: str, case: dict[str, Any], result: DraftReport, tone: str, instruction: str,
+                prompt_digest: str) -> sqlite3.Cursor:
         with self.db:
             return self.db.execute(
                 "INSERT INTO drafts (session_id, created, kind, lang, stage, tone, instruction, provider, model,"
                 " prompt_version, prompt_digest, passed, attempts, prompt_tokens, completion_tokens, latency_ms,"
                 " case_json, letter_json, report_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (session_id, time.time(), case["kind"], case["lang"], case.get("stage"), tone, instruction,
-                 result["provider"], result["model"], result["prompt_version"], prompt_digest,
-                 int(result["passed"]), result["attempts"], usage["prompt_tokens"], usage["completion_tokens"],
-                 result["latency_ms"], json.dumps(case, ensure_ascii=False),
-                 json.dumps(result["sections"], ensure_ascii=False), json.dumps(result["report"], ensure_ascii=False)))
+                 result.provider, result.model, result.prompt_version, prompt_digest, int(result.passed),
+                 result.attempts, result.usage.prompt_tokens, result.usage.completion_tokens, result.latency_ms,
+                 json.dumps(case, ensure_ascii=False), json.dumps(result.sections, ensure_ascii=False),
+                 json.dumps(result.report, ensure_ascii=False)))
 
     def list(self, session_id: str | None = None, limit: int = 200) -> list[Row]:
         """Newest first; one session's drafts, or every session's when ``session_id`` is None."""
@@ -165,8 +170,10 @@ class History:
         return cur.rowcount > 0
 
     @staticmethod
-    def _row(r: tuple[Any, ...]) -> Row:
-        return Row(id=r[0], session_id=r[1], created=r[2], kind=r[3], lang=r[4], stage=r[5], tone=r[6],
-                   instruction=r[7], provider=r[8], model=r[9], prompt_version=r[10], passed=bool(r[12]),
-                   attempts=r[13], prompt_tokens=r[14], completion_tokens=r[15], latency_ms=r[16],
-                   case=json.loads(r[17]), letter=json.loads(r[18]), report=json.loads(r[19]))
+    def _row(r: sqlite3.Row) -> Row:
+        return Row(id=r["id"], session_id=r["session_id"], created=r["created"], kind=r["kind"], lang=r["lang"],
+                   stage=r["stage"], tone=r["tone"], instruction=r["instruction"], provider=r["provider"],
+                   model=r["model"], prompt_version=r["prompt_version"], passed=bool(r["passed"]),
+                   attempts=r["attempts"], prompt_tokens=r["prompt_tokens"], completion_tokens=r["completion_tokens"],
+                   latency_ms=r["latency_ms"], case=json.loads(r["case_json"]), letter=json.loads(r["letter_json"]),
+                   report=json.loads(r["report_json"]))

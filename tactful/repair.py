@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from .drafting import AsyncDrafter, Drafter, DraftRequest, OnDelta, Reply, Usage
 from .guardrails import Verdict, Violation, check
@@ -24,21 +25,54 @@ from .letter import Letter
 OnEvent = Callable[[str], None]
 
 
-@dataclass
-class Attempt:
+class Attempt(BaseModel):
     """One draft or repair round, for the transcript."""
 
+    model_config = ConfigDict(frozen=True)
+
     round: int
-    action: str
+    action: str  # "draft" or "repair"
     failing_rules: list[str]
-    violations: list[dict[str, Any]]
+    violations: list[dict[str, Any]]  # rule, severity, section, message
     changed_sections: list[str]
     tokens: int
 
 
-@dataclass
-class DraftResult:
+class TokenUsage(BaseModel):
+    """Tokens used by a draft's model calls."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class DraftReport(BaseModel):
+    """A guarded draft as JSON: the ``tactful draft --json`` contract, and what the app's versions and the
+    history keep (a draft reopened from the history has no transcript: it is not stored)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    letter: str
+    sections: dict[str, str]
+    report: dict[str, Any]  # the verdict (``Verdict.to_json``)
+    passed: bool
+    attempts: int
+    provider: str
+    model: str
+    prompt_version: str
+    usage: TokenUsage
+    latency_ms: float
+    model_calls: int = 0
+    stop_reason: str = ""
+    transcript: list[Attempt] = Field(default_factory=list)
+
+
+class DraftResult(BaseModel):
     """A guarded draft: the best letter, its verdict, the transcript and what it cost."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # ``Usage`` is the drafters' running total
 
     letter: Letter
     verdict: Verdict
@@ -48,7 +82,7 @@ class DraftResult:
     usage: Usage
     latency_ms: float
     calls: int
-    transcript: list[Attempt] = field(default_factory=list)
+    transcript: list[Attempt] = Field(default_factory=list)
     stop_reason: str = ""
 
     @property
@@ -56,15 +90,18 @@ class DraftResult:
         """True only when the kept letter has no error-severity violation."""
         return self.verdict.passed
 
+    def report(self) -> DraftReport:
+        """This draft as its JSON contract."""
+        return DraftReport(
+            letter=self.letter.text, sections=self.letter.flat(), report=self.verdict.to_json(), passed=self.passed,
+            attempts=len(self.transcript), provider=self.provider, model=self.model,
+            prompt_version=self.prompt_version, usage=TokenUsage(**self.usage.as_dict()),
+            latency_ms=round(self.latency_ms, 1), model_calls=self.calls, stop_reason=self.stop_reason,
+            transcript=self.transcript)
+
     def to_json(self) -> dict[str, Any]:
-        """The ``tactful draft --json`` shape (a contract)."""
-        return {
-            "letter": self.letter.text, "sections": self.letter.flat(), "report": self.verdict.to_json(),
-            "passed": self.passed, "attempts": len(self.transcript), "provider": self.provider, "model": self.model,
-            "prompt_version": self.prompt_version, "usage": self.usage.as_dict(), "latency_ms": round(self.latency_ms, 1),
-            "model_calls": self.calls, "stop_reason": self.stop_reason,
-            "transcript": [a.__dict__ for a in self.transcript],
-        }
+        """The ``tactful draft --json`` shape (a contract): ``report()`` dumped."""
+        return self.report().model_dump(mode="json")
 
 
 def failing_parts(verdict: Verdict, letter: Letter, section_ids: list[str],
@@ -94,7 +131,8 @@ def _score(verdict: Verdict) -> tuple[int, int]:
 def _record(round_: int, action: str, verdict: Verdict, changed: list[str], tokens: int) -> Attempt:
     violations = [{"rule": v.rule, "severity": v.severity, "section": v.section, "message": v.message}
                   for v in verdict.violations]
-    return Attempt(round_, action, verdict.failing_rules(), violations, changed, tokens)
+    return Attempt(round=round_, action=action, failing_rules=verdict.failing_rules(), violations=violations,
+                   changed_sections=changed, tokens=tokens)
 
 
 Step = tuple[Letter, list[Violation], list[str]] | None  # None: first draft; else (letter, errors, failing)

@@ -32,13 +32,16 @@ def test_sessions_do_not_mix_and_rows_round_trip(tmp_path: Path, result) -> None
     case, res = result
     store = History(tmp_path / "h.db")
     data = case.model_dump(mode="json", exclude_none=True)
-    a = store.add("session-a", case=data, result=res.to_json(), tone="neutral")
-    store.add("session-b", case=data, result=res.to_json(), tone="warm")
+    a = store.add("session-a", case=data, result=res.report(), tone="neutral")
+    store.add("session-b", case=data, result=res.report(), tone="warm")
     assert [r.id for r in store.list("session-a")] == [a]
     assert len(store.list(None)) == 2
     row = store.get(a)
     assert row is not None and row.passed and row.provider == "offline" and row.prompt_version == "v2"
     assert row.case["facts"]["customer"]["name"] == "Mr. Arun Lee"
+    # reopened, it is the report that was stored, but for what the history does not keep (the transcript)
+    unkept = {"transcript", "model_calls", "stop_reason"}
+    assert row.report_result().model_dump(exclude=unkept) == res.report().model_dump(exclude=unkept)
     assert not store.delete(a, "session-b")  # another session cannot delete it
     assert store.delete(a, "session-a")
     assert store.get(a) is None

@@ -81,11 +81,11 @@ def test_index_on_word_edges(tokenizer: str, phrase: str, text: str, spans: list
 def pack_regexes(catalog: Catalog, code: str) -> list[tuple[str, str, int]]:
     """(pattern, owner, flags) of every regex a language runs: its rules', the rule files' own, its counters and
     its owning patterns (as the catalog compiles them)."""
-    pack, flags = catalog.lang(code).pack, re.IGNORECASE | re.MULTILINE
-    out = [(nfc(r), f"rule:{rid}", flags) for rid, rule in pack.rules.items() for r in rule.regex]
+    pack, flags = catalog.lang(code).pack, int(re.IGNORECASE | re.MULTILINE)
+    out: list[tuple[str, str, int]] = [(nfc(r), f"rule:{rid}", flags) for rid, rule in pack.rules.items() for r in rule.regex]
     out += [(r, f"rule:{rid}", flags) for rid, spec in catalog.rules.items() for r in spec.regex]
     out += [(nfc(r), f"count:{rid}", flags) for rid, rule in pack.rules.items() for r in rule.count]
-    return out + [(nfc(r), "owning", re.IGNORECASE) for r in pack.owning_regex]
+    return out + [(nfc(r), "owning", int(re.IGNORECASE)) for r in pack.owning_regex]
 
 
 @pytest.mark.parametrize("code", LANGS)

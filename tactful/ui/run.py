@@ -67,7 +67,7 @@ def draft_version(case: CaseFile, settings: Settings, *, tone: str, label: str, 
         raise
     finally:
         box.empty()  # nor an unchecked draft "still arriving"
-    data = result.to_json()
+    data = result.report()
     case_data = case.model_dump(mode="json", exclude_none=True, exclude={"expect", "notes"})
     try:
         row_id: int | None = history(settings).add(state.session_id, case=case_data, result=data, tone=tone,
@@ -86,6 +86,6 @@ def summary(version: Version) -> dict[str, Any]:
     """One row of the versions table."""
     r = version.result
     return {"version": version.number, "adjustment": version.label, "tone": version.tone,
-            "guardrails": "passed" if version.passed else "FAILED", "attempts": r["attempts"],
-            "provider / model": f"{r['provider']} / {r['model']}", "prompt": r["prompt_version"],
-            "tokens": r["usage"]["total_tokens"], "ms": r["latency_ms"]}
+            "guardrails": "passed" if version.passed else "FAILED", "attempts": r.attempts,
+            "provider / model": f"{r.provider} / {r.model}", "prompt": r.prompt_version,
+            "tokens": r.usage.total_tokens, "ms": r.latency_ms}

@@ -19,6 +19,7 @@ from ..config import Settings, load_settings
 from ..errors import ConfigError
 from ..history import History
 from ..letter import Letter
+from ..repair import DraftReport
 
 
 @dataclass
@@ -30,7 +31,7 @@ class Version:
     tone: str
     instruction: str
     letter: Letter
-    result: dict[str, Any]
+    result: DraftReport
     case: dict[str, Any]
     history_id: int | None = None
     movement: str = ""
@@ -47,12 +48,12 @@ class Version:
         """A stored draft as the one version of a reopened letter."""
         letter = Letter.from_flat(row.letter, [k for k in row.letter if k not in {"greeting", "sign_off"}])
         return cls(number=1, label=f"Reopened #{row.id}", tone=row.tone, instruction=row.instruction, letter=letter,
-                   result={**row.report_result(), "sections": row.letter}, case=row.case, history_id=row.id)
+                   result=row.report_result(), case=row.case, history_id=row.id)
 
     @property
     def passed(self) -> bool:
         """True when the version passed the guardrails."""
-        return bool(self.result["passed"])
+        return self.result.passed
 
 
 @dataclass
