@@ -6,7 +6,8 @@ from typing import Any
 import streamlit as st
 
 from tactful.evals import report
-from tactful.evals.run import cell_ok, read_rows
+from tactful.evals.results import CellResult
+from tactful.evals.run import read_rows
 from tactful.highlight import highlighted
 from tactful.ui.state import current_settings
 
@@ -32,7 +33,7 @@ st.dataframe(summary, hide_index=True, column_config=percent)
 
 st.subheader("Cells violating each rule")
 rules = report.by_rule(rows)
-one_model = len({r["model"] for r in rows}) == 1
+one_model = len({r.model for r in rows}) == 1
 
 
 def label(prompt: str, model: str) -> str:
@@ -51,13 +52,13 @@ st.bar_chart([{"version": label(s["prompt"], s["model"]), "pass rate (%)": round
               for s in summary], x="version", y="pass rate (%)", horizontal=True)
 
 st.subheader("Letters side by side")
-cases = sorted({r["case"] for r in rows})
+cases = sorted({r.case for r in rows})
 only_diff = st.checkbox("Only cases whose outcome differs between versions", key="only_diff")
-by_case: dict[str, dict[str, dict[str, Any]]] = {}
+by_case: dict[str, dict[str, CellResult]] = {}
 for r in rows:
-    by_case.setdefault(r["case"], {}).setdefault(f"{r['prompt_version']} {r['model']}", r)
+    by_case.setdefault(r.case, {}).setdefault(f"{r.prompt_version} {r.model}", r)
 if only_diff:
-    cases = [c for c in cases if len({cell_ok(r) for r in by_case[c].values()}) > 1]
+    cases = [c for c in cases if len({r.ok for r in by_case[c].values()}) > 1]
 if not cases:
     st.info("No case differs between the picked versions.")
     st.stop()
@@ -65,9 +66,9 @@ case = st.selectbox("Case", cases, key="eval_case")
 columns = st.columns(len(by_case[case]))
 for col, (version_label, row) in zip(columns, sorted(by_case[case].items()), strict=False):
     with col:
-        st.markdown(f"**{version_label}** · {'passed' if cell_ok(row) else 'failed'}")
-        if row.get("error"):
-            st.error(row["error"])
+        st.markdown(f"**{version_label}** · {'passed' if row.ok else 'failed'}")
+        if row.error:
+            st.error(row.error)
         else:
-            st.html(highlighted(row["letter"], row["report"]["violations"]))
-            st.caption("violations: " + (", ".join(sorted(row.get("violations") or {})) or "none"))
+            st.html(highlighted(row.letter, (row.report or {}).get("violations", [])))
+            st.caption("violations: " + (", ".join(sorted(row.violations)) or "none"))

@@ -73,7 +73,7 @@ def main() -> None:
         command = time.perf_counter() - t
         server.kill()
     ideal = math.ceil(CELLS / CONCURRENCY) * DELAY
-    passed = sum(1 for r in result.rows if r.get("passed"))
+    passed = sum(1 for r in result.rows if r.passed)
     print(f"{result.ran} cells ({passed} passed), concurrency {CONCURRENCY}, server delay {DELAY * 1000:.0f} ms")
     print(f"cold process: wall {cold:.2f} s; ideal {ideal:.2f} s; ratio {cold / ideal:.2f}x")
     print(f"warm process: wall {wall:.2f} s; ideal {ideal:.2f} s; ratio {wall / ideal:.2f}x (target within 1.5x)")

@@ -132,3 +132,24 @@ def test_help_lists_exit_codes_and_examples(argv: list[str], capsys: pytest.Capt
     assert "exit codes: 0" in text and "examples:" in text and "tactful " in text.split("examples:")[1]
     if argv == ["--help"]:
         assert "OPENAI_API_KEY" in text and "TACTFUL_TIMEOUT_S" in text and ".env" in text
+
+
+def test_result_rows_are_typed_and_hold_only_what_happened(tmp_path: Path) -> None:
+    """A cell that ended in an error is written with its identity and error only; read back, it is a CellResult;
+    a row from an older run with a field this version no longer writes still reads; a torn line does not."""
+    from tactful.evals.results import CellResult
+    from tactful.evals.run import read_rows
+
+    error = CellResult(cell="c1", case="bad_news/x", provider="openai", model="m", tone="warm",
+                       error="the model could not be reached", error_type="ModelUnavailable")
+    assert json.loads(error.line()) == {"cell": "c1", "case": "bad_news/x", "provider": "openai", "model": "m",
+                                        "tone": "warm", "error": "the model could not be reached",
+                                        "error_type": "ModelUnavailable"}
+    old = {"cell": "c2", "case": "bad_news/y", "passed": True, "expectations_met": True, "retired_field": 1,
+           "usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}}
+    (tmp_path / "results.jsonl").write_text(error.line() + "\n" + json.dumps(old) + "\n" + '{"cell": "c3", "pas')
+    notes: list[str] = []
+    rows = read_rows(tmp_path, notes)
+    assert [r.cell for r in rows] == ["c1", "c2"] and not rows[0].ok and rows[1].ok
+    assert rows[1].usage.total_tokens == 7 and rows[0].latency_ms is None
+    assert len(notes) == 1 and "line 3: not a whole result row" in notes[0]

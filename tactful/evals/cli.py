@@ -22,7 +22,8 @@ from ..paths import ROOT
 from ..providers import PROVIDERS
 
 if TYPE_CHECKING:
-    from .run import RunConfig
+    from .results import CellResult
+    from .run import RunConfig, RunResult
 
 EPILOG = """exit codes: 0 done (the gate held), 1 the gate failed (a regression against --baseline, a score under
   --fail-under), 2 bad usage or an unreadable case or suite file (the other cases still run), 3 replay misses or the
@@ -150,8 +151,8 @@ def run_eval(args: argparse.Namespace) -> int:
     return _exit_code(args, cfg, result, summary, baseline)
 
 
-def _exit_code(args: argparse.Namespace, cfg: RunConfig, result: Any, summary: list[dict[str, Any]],
-               baseline: list[dict[str, Any]] | None) -> int:
+def _exit_code(args: argparse.Namespace, cfg: RunConfig, result: RunResult, summary: list[dict[str, Any]],
+               baseline: list[CellResult] | None) -> int:
     """The exit code of a finished run (see the module docstring)."""
     from . import report
 
@@ -170,7 +171,7 @@ def _exit_code(args: argparse.Namespace, cfg: RunConfig, result: Any, summary: l
     if baseline is not None:
         regs = report.regressions(result.rows, baseline)
         for r in regs:
-            print(f"tactful: regression: {r['cell']}", file=sys.stderr)
+            print(f"tactful: regression: {r.cell}", file=sys.stderr)
         failed |= bool(regs)
     if args.fail_under is not None:
         low = [s for s in summary if s["score"] < args.fail_under]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from ..catalog import ROOT, Catalog
 from ..config import Settings
@@ -31,10 +32,11 @@ from ..errors import CacheMiss, OutputError, TactfulError, output_error
 from ..letter import CaseFile
 from ..prompts import cached_version
 from ..providers import PROVIDERS, resolve
-from ..repair import DraftResult, guarded_draft_async
+from ..repair import DraftResult, TokenUsage, guarded_draft_async
 from ..text import word_count
 from .asserts import coverage, evaluate
 from .cache import CachedExchange, ReplyCache
+from .results import CellResult, Expectation
 from .rubric import grade, load_rubric
 from .rubric import messages as rubric_messages
 from .suite import Case, load_cases
@@ -82,7 +84,7 @@ class RunConfig:
 class RunResult:
     """What a run did."""
 
-    rows: list[dict[str, Any]]
+    rows: list[CellResult]
     case_errors: list[str]
     planned: int
     ran: int
@@ -94,7 +96,7 @@ class RunResult:
     notes: list[str] = field(default_factory=list)  # rows skipped or dropped while reading the run folder
 
 
-def read_rows(run_dir: Path, notes: list[str] | None = None) -> list[dict[str, Any]]:
+def read_rows(run_dir: Path, notes: list[str] | None = None) -> list[CellResult]:
     """The rows of a run folder (an empty list when there are none).
 
     A line that is not a whole JSON row (a crash or a full disk mid-write) is skipped and,
@@ -108,13 +110,10 @@ def read_rows(run_dir: Path, notes: list[str] | None = None) -> list[dict[str, A
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            row = None
-        if isinstance(row, dict) and "cell" in row:
-            rows.append(row)
-        elif notes is not None:
-            notes.append(f"{path}, line {n}: not a whole result row (a crash or a full disk mid-write); skipped")
+            rows.append(CellResult.model_validate_json(line))
+        except ValidationError:
+            if notes is not None:
+                notes.append(f"{path}, line {n}: not a whole result row (a crash or a full disk mid-write); skipped")
     return rows
 
 
@@ -141,8 +140,8 @@ class RowSink:
         except OSError as err:
             raise output_error(path, err) from None
 
-    def write(self, row: dict[str, Any]) -> None:
-        data = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+    def write(self, row: CellResult) -> None:
+        data = (row.line() + "\n").encode("utf-8")
         size = os.fstat(self.fd).st_size
         try:
             written = os.write(self.fd, data)
@@ -191,11 +190,6 @@ def prepare_out(out: Path) -> None:
         raise output_error(f"--out {out}", err, "cannot be created") from None
 
 
-def cell_ok(row: dict[str, Any]) -> bool:
-    """A cell scores when it passed the guardrails and met every expectation."""
-    return not row.get("error") and bool(row.get("passed")) and bool(row.get("expectations_met"))
-
-
 def prices(root: Path = ROOT) -> dict[str, dict[str, float]]:
     """Model prices per million tokens (evals/prices.yaml)."""
     path = root / "evals" / "prices.yaml"
@@ -209,13 +203,13 @@ def plan(cfg: RunConfig, cases: list[Case]) -> list[Cell]:
              for prompt in cfg.prompts for model in cfg.models for tone in (cfg.tones or [""])
              for case in cases for r in range(cfg.repeat)]
     if cfg.only_failing:
-        failing = {row["cell"] for row in read_rows(cfg.only_failing) if not cell_ok(row)}
+        failing = {row.cell for row in read_rows(cfg.only_failing) if not row.ok}
         cells = [c for c in cells if c.id in failing]
     return cells
 
 
 async def run_cell(cfg: RunConfig, cell: Cell, catalog: Catalog, drafter: AsyncDrafter,
-                   price: dict[str, dict[str, float]], judge: Any = None) -> dict[str, Any]:
+                   price: dict[str, dict[str, float]], judge: Any = None) -> CellResult:
     """Draft, check, repair and score one cell; errors become a row, never an exception."""
     case = cell.case.case.model_copy(update={"tone": cell.tone})
     base: dict[str, Any] = {"cell": cell.id, "case": cell.case.id, "kind": case.kind, "lang": case.lang,
@@ -228,11 +222,11 @@ async def run_cell(cfg: RunConfig, cell: Cell, catalog: Catalog, drafter: AsyncD
         result = await guarded_draft_async(drafter, request, max_repairs=cfg.settings.max_repairs,
                                            token_budget=cfg.settings.token_budget)
     except TactfulError as err:
-        return {**base, "error": err.message, "error_type": type(err).__name__, "passed": False}
+        return CellResult(**base, error=err.message, error_type=type(err).__name__, passed=False)
     row = {**base, **score(case, result, catalog, price.get(cell.model), cell.provider)}
     if judge is not None:
         row["rubric"] = await _grade(judge, case, result.verdict.text, catalog, cell.repeat)
-    return row
+    return CellResult(**row)
 
 
 async def _grade(judge: Any, case: CaseFile, letter: str, catalog: Catalog, repeat: int) -> dict[str, Any]:
@@ -262,11 +256,12 @@ def score(case: CaseFile, result: DraftResult, catalog: Catalog, rate: dict[str,
     return {"error": None, "passed": verdict.passed, "violations": by_rule,
             "errors": len(verdict.errors), "warnings": len(verdict.violations) - len(verdict.errors),
             "sections_present": [s.id for s in verdict.sections if s.present],
-            "expectations": [o.__dict__ for o in outcomes], "expectations_met": all(o.ok for o in outcomes),
+            "expectations": [Expectation(name=o.name, ok=o.ok, detail=o.detail) for o in outcomes],
+            "expectations_met": all(o.ok for o in outcomes),
             "facts_covered": round(sum(covered) / len(covered), 3) if covered else 1.0,
             "words": word_count(verdict.text, catalog.lang(case.lang).tokenizer),
             "attempts": len(result.transcript), "model_calls": result.calls, "stop_reason": result.stop_reason,
-            "latency_ms": round(result.latency_ms, 1), "usage": usage.as_dict(), "cost_usd": cost,
+            "latency_ms": round(result.latency_ms, 1), "usage": TokenUsage(**usage.as_dict()), "cost_usd": cost,
             "letter": verdict.text, "report": verdict.to_json()}
 
 
@@ -280,18 +275,18 @@ class _Refusals:
         self.refused, self.accepted, self.message = 0, 0, ""
         self.stop = asyncio.Event()
 
-    def saw(self, row: dict[str, Any]) -> None:
-        if row.get("error_type") == "ModelAuthError":
+    def saw(self, row: CellResult) -> None:
+        if row.error_type == "ModelAuthError":
             self.refused += 1
-            self.message = self.message or str(row.get("error", ""))
-        elif not row.get("error"):
+            self.message = self.message or str(row.error or "")
+        elif not row.error:
             self.accepted += 1
         if self.refused >= AUTH_STOP and not self.accepted:
             self.stop.set()
 
 
 async def _run_cells(cfg: RunConfig, cells: list[Cell], catalog: Catalog, cache: ReplyCache | None,
-                     on_row: Callable[[dict[str, Any]], None]) -> str:
+                     on_row: Callable[[CellResult], None]) -> str:
     """Every cell, at most ``cfg.concurrency`` in flight, each row handed over as it finishes.
 
     Returns why the run stopped early ("" when every cell ran).
@@ -314,7 +309,7 @@ async def _run_cells(cfg: RunConfig, cells: list[Cell], catalog: Catalog, cache:
             if refusals.stop.is_set():
                 return
             row = await run_cell(cfg, cell, catalog, drafters[cell.model], price, judge)
-        if refusals.stop.is_set() and row.get("error_type") == "ModelAuthError":
+        if refusals.stop.is_set() and row.error_type == "ModelAuthError":
             return  # in flight when the run stopped: not a finished cell
         refusals.saw(row)
         on_row(row)
@@ -354,7 +349,7 @@ def _run_locked(cfg: RunConfig, catalog: Catalog, cells: list[Cell], case_errors
     sink = RowSink(cfg.out / "results.jsonl")
     notes = [f"{sink.path}: a torn last row ({sink.dropped} bytes, from a crash mid-write) was dropped; "
              "its cell runs again"] if sink.dropped else []
-    done = {row["cell"] for row in read_rows(cfg.out, notes) if not row.get("error")}
+    done = {row.cell for row in read_rows(cfg.out, notes) if not row.error}
     todo = [c for c in cells if c.id not in done]
     meta = {"prompts": cfg.prompts, "provider": cfg.provider, "models": cfg.models, "tones": cfg.tones,
             "repeat": cfg.repeat, "cases_dir": str(cfg.cases_dir), "started": time.time(), "replay": cfg.replay}
@@ -363,11 +358,11 @@ def _run_locked(cfg: RunConfig, catalog: Catalog, cells: list[Cell], case_errors
     cache = ReplyCache(cfg.cache_path or cfg.settings.data_dir / "eval-cache.db") if remote else None
     finished, failing, interrupted, stopped = 0, 0, False, ""
 
-    def on_row(row: dict[str, Any]) -> None:  # rows are written as cells finish: nothing is lost
+    def on_row(row: CellResult) -> None:  # rows are written as cells finish: nothing is lost
         nonlocal finished, failing
         sink.write(row)
         finished += 1
-        failing += not cell_ok(row)
+        failing += not row.ok
         if progress:
             progress(finished, len(todo), failing)
 
@@ -378,8 +373,8 @@ def _run_locked(cfg: RunConfig, catalog: Catalog, cells: list[Cell], case_errors
     finally:
         sink.close()
     rows = read_rows(cfg.out)
-    latest = {row["cell"]: row for row in rows}  # a resumed cell's newest row wins
-    misses = sum(1 for r in latest.values() if r.get("error_type") == CacheMiss.__name__)
+    latest = {row.cell: row for row in rows}  # a resumed cell's newest row wins
+    misses = sum(1 for r in latest.values() if r.error_type == CacheMiss.__name__)
     calls = {"cache_hits": cache.hits if cache else 0, "cache_misses": cache.misses if cache else 0}
     return RunResult(rows=list(latest.values()), case_errors=case_errors, planned=len(cells), ran=finished,
                      skipped=len(cells) - len(todo), interrupted=interrupted, misses=misses, calls=calls,
