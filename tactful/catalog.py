@@ -9,11 +9,12 @@ package opens these files.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,6 +24,7 @@ from .paths import ROOT as ROOT  # re-exported: the data root
 from .text import WORD_CLASS, LazyPattern, PhraseIndex, Tokenizer, alternation, nfc, phrase_pattern
 
 Severity = Literal["error", "warning"]
+M = TypeVar("M", bound=BaseModel)
 
 
 class _Data(BaseModel):
@@ -333,6 +335,28 @@ class Catalog:
                                 model=gr / "model" / f"{code}.npz")
 
         self.langs: Mapping[str, Lang] = _LazyLangs({code: maker(code) for code in self.packs})
+        self._files: dict[tuple[str, type[BaseModel]], tuple[BaseModel, str]] = {}
+
+    def data(self, relpath: str, model: type[M]) -> tuple[M, str]:
+        """A data file under the root (``prompts/v3.yaml``), validated by ``model``, with its text's SHA-256:
+        read once per catalog. Every file the product reads from its data goes through here (or ``__init__``),
+        so a data root (``TACTFUL_DATA``, a copy in a test) is one setting, and every error names file and line."""
+        key = (relpath, model)
+        if key not in self._files:
+            path = self.root / relpath
+            text = yamldoc.read_text(path)
+            data, node = yamldoc.parse(text, str(path))
+            self._files[key] = (yamldoc.validate(model, data, node, str(path)), hashlib.sha256(text.encode()).hexdigest())
+        value, digest = self._files[key]
+        return value, digest  # type: ignore[return-value]  # stored under its own model
+
+    def has(self, relpath: str) -> bool:
+        """True when the data has this file."""
+        return (self.root / relpath).is_file()
+
+    def names(self, folder: str, pattern: str = "*.yaml") -> list[str]:
+        """The stems of the data files in ``folder`` matching ``pattern``, sorted."""
+        return sorted(p.stem for p in (self.root / folder).glob(pattern))
 
     @cached_property
     def choices(self) -> dict[str, tuple[str, str | None]]:

@@ -13,7 +13,6 @@ a fact, an adjustment or a draft that could open or close either block is defuse
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from functools import lru_cache
@@ -23,8 +22,7 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined, TemplateError
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import yamldoc
-from .catalog import ROOT, Catalog
+from .catalog import ROOT, Catalog, load
 from .errors import DataFileError, UsageError
 from .guardrails import Violation
 from .letter import TONES, CaseFile, Letter
@@ -66,23 +64,22 @@ class PromptVersion(BaseModel):
 
 def load_version(name: str, root: Path = ROOT) -> PromptVersion:
     """A prompt version by name (``v1``), validated, with its content hash."""
-    path = root / "prompts" / f"{name}.yaml"
-    if not path.exists():
-        known = ", ".join(sorted(p.stem for p in (root / "prompts").glob("v*.yaml")))
+    catalog = load(root)
+    relpath = f"prompts/{name}.yaml"
+    if not catalog.has(relpath):
+        known = ", ".join(catalog.names("prompts", "v*.yaml"))
         raise UsageError(f"unknown prompt version '{name}' (choose from {known})")
-    text = yamldoc.read_text(path)
-    data, node = yamldoc.parse(text, str(path))
-    version = yamldoc.validate(PromptVersion, data, node, str(path))
+    version, digest = catalog.data(relpath, PromptVersion)
+    path = str(root / relpath)
     missing = [t for t in TONES if t not in version.tones]
     if missing:
-        raise DataFileError(str(path), f"no instruction for tones {missing}", field="tones")
+        raise DataFileError(path, f"no instruction for tones {missing}", field="tones")
     for field in ("system", "user", "repair"):
         try:
             ENV.from_string(getattr(version, field))
         except TemplateError as err:
-            raise DataFileError(str(path), f"template error: {err}", field=field) from None
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    return version.model_copy(update={"name": name, "digest": digest})
+            raise DataFileError(path, f"template error: {err}", field=field) from None
+    return version.model_copy(update={"name": name, "digest": digest[:16]})
 
 
 @lru_cache(maxsize=16)
@@ -93,7 +90,7 @@ def cached_version(name: str) -> PromptVersion:
 
 def versions(root: Path = ROOT) -> list[str]:
     """Names of the shipped prompt versions."""
-    return sorted(p.stem for p in (root / "prompts").glob("v*.yaml"))
+    return load(root).names("prompts", "v*.yaml")
 
 
 DATA_TAGS = ("case_facts", "quoted_text")

@@ -100,3 +100,37 @@ def test_tones_come_from_the_data_and_the_data_checks_itself(data_root: Path, tm
     refused = tactful(root, "draft", str(root / "case-xx.yaml"), "--tone", "brisk", "--prompt", "v3", cwd=tmp_path)
     assert refused.returncode == 2
     assert "v3.yaml" in refused.stderr and "no instruction for tones ['brisk']" in refused.stderr
+
+
+def test_every_data_file_is_read_from_the_catalogs_root_and_checked(tmp_path: Path) -> None:
+    """Prompt versions, phrase banks, the rubric and the prices come from the catalog's root, validated: a
+    change in a copied data root is what the product reads, and a bad price names its file, line and field."""
+    from tactful.catalog import load
+    from tactful.drafting.offline import load_bank
+    from tactful.errors import DataFileError
+    from tactful.evals.rubric import load_rubric
+    from tactful.evals.run import prices
+    from tactful.prompts import load_version
+
+    for name in ("guardrails", "prompts", "evals"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    bank = tmp_path / "prompts" / "offline" / "en.yaml"
+    bank.write_text(bank.read_text(encoding="utf-8").replace("signature: |\n", "signature: |\n  From the copy\n", 1),
+                    encoding="utf-8")
+    version = tmp_path / "prompts" / "v3.yaml"
+    version.write_text(version.read_text(encoding="utf-8").replace('label: "v3:', 'label: "copied v3:', 1), encoding="utf-8")
+    rubric = tmp_path / "evals" / "rubric.yaml"
+    rubric.write_text(rubric.read_text(encoding="utf-8").replace("criteria:", "criteria:\n  warmth: copied", 1),
+                      encoding="utf-8")
+    price_file = tmp_path / "evals" / "prices.yaml"
+    price_file.write_text("models:\n  m1: {input_per_million: 1, output_per_million: 2}\n", encoding="utf-8")
+    assert load_bank("en", tmp_path).signature.startswith("From the copy")
+    assert load_version("v3", tmp_path).label.startswith("copied") and load_version("v3").label != load_version("v3", tmp_path).label
+    assert "warmth" in load_rubric(tmp_path).criteria
+    assert prices(tmp_path) == {"m1": {"input_per_million": 1.0, "output_per_million": 2.0}}
+    load.cache_clear()  # a new file: read it again
+    price_file.write_text("models:\n  m1: {input_per_million: 1, output_per_million: 2}\n"
+                          "  m2: {input_per_million: cheap, output_per_million: 2}\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as bad:
+        prices(tmp_path)
+    assert "prices.yaml, line 3" in bad.value.message and "models.m2.input_per_million" in bad.value.message

@@ -17,8 +17,7 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined, TemplateError, UndefinedError, pass_context
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import yamldoc
-from ..catalog import ROOT, Catalog
+from ..catalog import ROOT, Catalog, load
 from ..errors import DataFileError
 from ..guardrails import Violation
 from ..letter import Letter
@@ -70,8 +69,7 @@ class PhraseBank(BaseModel):
 @lru_cache(maxsize=8)
 def load_bank(lang: str, root: Path = ROOT) -> PhraseBank:
     """The phrase bank for ``lang``, validated."""
-    path = root / "prompts" / "offline" / f"{lang}.yaml"
-    return yamldoc.load(path, PhraseBank)
+    return load(root).data(f"prompts/offline/{lang}.yaml", PhraseBank)[0]
 
 
 class OfflineDrafter:

@@ -10,8 +10,7 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined
 from pydantic import BaseModel, ConfigDict
 
-from .. import yamldoc
-from ..catalog import ROOT, Catalog
+from ..catalog import ROOT, Catalog, load
 from ..drafting import Usage
 from ..drafting.schema import MalformedReply
 from ..letter import CaseFile
@@ -30,7 +29,7 @@ class Rubric(BaseModel):
 @lru_cache(maxsize=2)
 def load_rubric(root: Path = ROOT) -> Rubric:
     """The rubric file, validated."""
-    return yamldoc.load(root / "evals" / "rubric.yaml", Rubric)
+    return load(root).data("evals/rubric.yaml", Rubric)[0]
 
 
 def messages(rubric: Rubric, case: CaseFile, letter: str, catalog: Catalog) -> list[dict[str, str]]:

@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..catalog import ROOT, Catalog
+from ..catalog import ROOT, Catalog, load
 from ..config import Settings
 from ..drafting import AsyncDrafter, DraftRequest
 from ..errors import CacheMiss, OutputError, TactfulError, output_error
@@ -190,11 +189,27 @@ def prepare_out(out: Path) -> None:
         raise output_error(f"--out {out}", err, "cannot be created") from None
 
 
+class Price(BaseModel):
+    """One model's price, in US dollars per million tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+    input_per_million: float = Field(ge=0)
+    output_per_million: float = Field(ge=0)
+
+
+class Prices(BaseModel):
+    """evals/prices.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+    models: dict[str, Price] = Field(default_factory=dict)
+
+
 def prices(root: Path = ROOT) -> dict[str, dict[str, float]]:
-    """Model prices per million tokens (evals/prices.yaml)."""
-    path = root / "evals" / "prices.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return dict((data or {}).get("models", {}))
+    """Model prices per million tokens (evals/prices.yaml; none when the file is absent)."""
+    catalog = load(root)
+    if not catalog.has("evals/prices.yaml"):
+        return {}
+    return {name: price.model_dump() for name, price in catalog.data("evals/prices.yaml", Prices)[0].models.items()}
 
 
 def plan(cfg: RunConfig, cases: list[Case]) -> list[Cell]:
