@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import yamldoc
 from .errors import DataFileError, UsageError
 from .paths import ROOT as ROOT  # re-exported: the data root
+from .paths import scripts
 from .text import WORD_CLASS, LazyPattern, PhraseIndex, Tokenizer, alternation, nfc, phrase_pattern
 
 Severity = Literal["error", "warning"]
@@ -172,6 +173,7 @@ class LangPack(_Data):
 
     name: str
     tokenizer: Tokenizer
+    script: str | None = None  # its letters' script when not Latin, as guardrails/scripts.yaml names it
     detector: str
     rivals: list[str] = Field(default_factory=list)  # close languages with no pack (Lingua names): "reads as Catalan"
     word_budget_factor: float = 1.0
@@ -388,6 +390,10 @@ class Catalog:
         return frozenset(ids)
 
     def _cross_check(self, path: Path, pack: LangPack, node: Any) -> None:
+        if pack.script is not None and pack.script not in scripts(self.root):
+            raise DataFileError(str(path), f"unknown script '{pack.script}' (guardrails/scripts.yaml names "
+                                f"{', '.join(scripts(self.root)) or 'none'})", line=yamldoc.line_of(node, ("script",)),
+                                field="script")
         for rule_id in pack.rules:
             if rule_id not in self.rules:
                 line = yamldoc.line_of(node, ("rules", rule_id))

@@ -1,4 +1,4 @@
-"""Where the data lives, and the IDs it defines (the lowest layer: no imports from the package).
+"""Where the data lives, and the IDs it defines (the lowest layer: no imports from the package but errors).
 
 ``TACTFUL_DATA`` when set; the checkout when run from one (its top-level ``guardrails/ prompts/
 evals/``); else the copy shipped inside the installed package (``tactful/data``, put there by
@@ -56,6 +56,26 @@ def tones_data(root: Path = ROOT) -> dict[str, Any]:
     """``prompts/tones.yaml``: the tones, and the app's adjustment buttons."""
     data: Any = _read_yaml(root / "prompts" / "tones.yaml") or {}
     return data if isinstance(data, dict) else {}
+
+
+@lru_cache(maxsize=4)
+def scripts(root: Path = ROOT) -> dict[str, tuple[tuple[int, int], ...]]:
+    """``guardrails/scripts.yaml``: each non-Latin script the packs may name, with its Unicode ranges."""
+    data: Any = _read_yaml(root / "guardrails" / "scripts.yaml") if (root / "guardrails" / "scripts.yaml").is_file() else {}
+    out: dict[str, tuple[tuple[int, int], ...]] = {}
+    for name, spec in (data or {}).items():
+        ranges = []
+        for text in (spec or {}).get("ranges", []) if isinstance(spec, dict) else []:
+            first, _, last = str(text).partition("-")
+            try:
+                ranges.append((int(first, 16), int(last or first, 16)))
+            except ValueError:
+                from .errors import DataFileError
+
+                raise DataFileError(str(root / "guardrails" / "scripts.yaml"), f"range {text!r} is not two hex code "
+                                    "points (0980-09FF)", field=f"{name}.ranges") from None
+        out[str(name)] = tuple(ranges)
+    return out
 
 
 def _read_yaml(path: Path) -> Any:

@@ -25,15 +25,22 @@ from functools import cached_property, lru_cache
 from itertools import islice
 from typing import Any, Literal
 
+from .paths import scripts
+
 Tokenizer = Literal["latin", "bengali", "thai"]
 
-WORD_CLASS = r"\w\u0980-\u09FF\u0E00-\u0E7F\u200c\u200d"  # ZWNJ/ZWJ sit inside Bengali words
+# The scripts the packs write (guardrails/scripts.yaml): their blocks are word characters, vowel signs
+# included, which Python's \w does not cover; ZWNJ/ZWJ sit inside Bengali and other Indic words.
+SCRIPT_RANGES = "".join(f"\\u{a:04X}-\\u{b:04X}" if b > a else f"\\u{a:04X}"
+                        for ranges in scripts().values() for a, b in ranges)
+WORD_CLASS = rf"\w{SCRIPT_RANGES}\u200c\u200d"
 _FOLD = str.maketrans(
     {
         "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"',
         "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2013": "-", "\u2014": "-", "\u2011": "-",
-        **{chr(0x0E50 + i): str(i) for i in range(10)},  # Thai digits
-        **{chr(0x09E6 + i): str(i) for i in range(10)},  # Bengali digits
+        # each script's own digits are the digits 0-9 (Thai ๑๒, Bengali ১২)
+        **{chr(c): str(unicodedata.decimal(chr(c))) for ranges in scripts().values() for a, b in ranges
+           for c in range(a, b + 1) if unicodedata.decimal(chr(c), None) is not None},
     }
 )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .catalog import Catalog
 from .paths import tones_data
-from .text import word_count
+from .text import SCRIPT_RANGES, word_count
 
 # button label -> the tone it drafts in (and the register it is measured by): prompts/tones.yaml
 ADJUSTMENTS: dict[str, str] = dict(tones_data().get("adjustments") or {})
@@ -61,7 +61,7 @@ def movement(asked: str, before: str, after: str, *, catalog: Catalog, lang: str
     return Movement(False, f"Did not become {asked.lower().removeprefix('more ')}: {wording}.")
 
 
-_TOKEN = re.compile(r"\s+|[\w\u0980-\u09FF\u0E00-\u0E7F]+|[^\s\w]")
+_TOKEN = re.compile(rf"\s+|[\w{SCRIPT_RANGES}]+|[^\s\w]")
 
 
 def diff_html(before: str, after: str) -> str:

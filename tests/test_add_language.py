@@ -135,3 +135,36 @@ def test_every_data_file_is_read_from_the_catalogs_root_and_checked(tmp_path: Pa
     with pytest.raises(DataFileError) as bad:
         prices(tmp_path)
     assert "prices.yaml, line 3" in bad.value.message and "models.m2.input_per_million" in bad.value.message
+
+
+def test_a_language_in_a_new_script_is_its_data(tmp_path: Path) -> None:
+    """A Devanagari pack: its script named in guardrails/scripts.yaml and the pack's `script:` is all it takes for
+    its vowel signs to be inside words, its digits to be numbers, and a letter in it to be recognised as it."""
+    root = tmp_path / "data"
+    for name in ("guardrails", "prompts", "evals"):
+        shutil.copytree(ROOT / name, root / name)
+    gr = root / "guardrails"
+    probe = ("from tactful.text import words, normalise\n"
+             "from tactful.catalog import load\n"
+             "from tactful.guardrails.language import letter_language\n"
+             "print(words('नमस्ते दुनिया', 'bengali'), normalise('१२ रुपये'))\n"
+             "print(letter_language('प्रिय ग्राहक, आपकी शिकायत के लिए धन्यवाद।', load())[0])\n")
+
+    def run() -> list[str]:
+        env = {**os.environ, "TACTFUL_DATA": str(root)}
+        done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()
+
+    pack = (gr / "lang" / "bn.yaml").read_text(encoding="utf-8")
+    pack = pack.replace("\nname: বাংলা", "\nname: हिन्दी", 1).replace("script: bengali", "script: devanagari", 1)
+    (gr / "lang" / "hi.yaml").write_text(pack.replace("detector: BENGALI", "detector: HINDI", 1), encoding="utf-8")
+    env = {**os.environ, "TACTFUL_DATA": str(root)}
+    refused = subprocess.run([sys.executable, "-m", "tactful", "check", "-", "--kind", "bad_news", "--lang", "hi"],
+                             env=env, input="नमस्ते", capture_output=True, text=True, check=False)
+    assert refused.returncode == 2 and "hi.yaml" in refused.stderr and "unknown script 'devanagari'" in refused.stderr
+    with (gr / "scripts.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("devanagari: {ranges: [0900-097F]}\n")
+    split, found = run()
+    assert split == "['नमस्ते', 'दुनिया'] 12 रुपये"  # without the script, ्  and े would cut the word in three
+    assert found == "hi"

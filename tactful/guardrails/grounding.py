@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..catalog import Lang, RuleSpec
 from ..letter import Facts
-from ..text import nfc, normalise
+from ..text import SCRIPT_RANGES, nfc, normalise
 from .doc import Doc
 from .registry import check_kind
 from .verdict import Span, Violation
@@ -101,7 +101,7 @@ def _month_names(lang: Lang) -> dict[str, int]:
     return table
 
 
-_LETTERS = r"(?:[^\W\d_]|[\u0E00-\u0E7F\u0980-\u09FF])"
+_LETTERS = rf"(?:[^\W\d_]|[{SCRIPT_RANGES}])"  # letters, and the packs' scripts' vowel signs
 _WORD = rf"({_LETTERS}(?:{_LETTERS}|\.(?={_LETTERS}))*\.?)"
 _YEAR = r"(?:,?\s*(?:de\s+|del\s+|พ\.ศ\.\s*|ค\.ศ\.\s*)?(\d{4}|\d{2})(?!\d))?"
 # Both shapes start from something cheap to find (a digit, a word) and the month is looked

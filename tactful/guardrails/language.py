@@ -4,7 +4,8 @@ Detection uses Lingua, restricted to the languages that have a pack (plus the pa
 close languages without a pack, such as Catalan for Spanish), so it tells English, Spanish and
 Malay apart (all Latin script) as well as Thai and Bengali. The detector is
 built once, on first use; its models load as they are needed. It is asked only when it has to be: a text in
-Thai or Bengali script is in that language (no other pack or rival writes it), and a text most of
+a pack's own script (``script:``, from guardrails/scripts.yaml: Thai, Bengali) is in that language (no other
+pack or rival writes it), and a text most of
 whose words the language's meaning model was taught is in that language, unless a close language
 without a pack could pass for it: the whole of such a Spanish letter is weighed against Spanish and
 its rivals only (Catalan, Portuguese, Italian), not against every pack.
@@ -16,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..catalog import RuleSpec
+from ..paths import scripts
 from ..text import has_words
 from .doc import Doc
 from .registry import check_kind
@@ -23,13 +25,17 @@ from .verdict import Violation
 
 SAMPLE = 240
 KNOWN_ENOUGH = 0.5  # a section with this share of words its language's model knows is in that language
-SCRIPTS = {"thai": (0x0E00, 0x0E7F), "bengali": (0x0980, 0x09FF)}  # by the pack's tokenizer
 
 
-def script_share(text: str, block: tuple[int, int]) -> float:
-    """The share of the letters of ``text`` in the Unicode block ``block`` (0 when it has none)."""
-    letters = [c for c in text if c.isalpha()]
-    return sum(block[0] <= ord(c) <= block[1] for c in letters) / len(letters) if letters else 0.0
+def script_share(text: str, ranges: tuple[tuple[int, int], ...]) -> float:
+    """The share of the letters of ``text`` in the Unicode ``ranges`` (0 when it has none)."""
+    letters = [ord(c) for c in text if c.isalpha()]
+    return sum(any(a <= c <= b for a, b in ranges) for c in letters) / len(letters) if letters else 0.0
+
+
+def _script(pack: Any) -> tuple[tuple[int, int], ...] | None:
+    """The Unicode ranges of the pack's script (None: Latin, which several packs share)."""
+    return scripts().get(pack.script) if pack.script else None
 
 
 QUICK_SURE = 0.9  # the quick (trigram) detector's verdict stands only when it is at least this sure
@@ -66,10 +72,10 @@ def letter_language(text: str, catalog: Any) -> tuple[str, float]:
     """The pack (code) a letter is written in, and how sure: its script first (Thai, Bengali), else Lingua
     among the packs' languages ("" when nothing is confident)."""
     for pack_code, pack in catalog.packs.items():
-        script = SCRIPTS.get(pack.tokenizer)
+        script = _script(pack)
         if script and script_share(text, script) > 0.5:
             return pack_code, 1.0
-    latin = {pack.detector: pack_code for pack_code, pack in catalog.packs.items() if pack.tokenizer not in ("thai", "bengali")}
+    latin = {pack.detector: pack_code for pack_code, pack in catalog.packs.items() if not pack.script}
     found, confidence = detect(text[:1000], tuple(sorted(latin)))
     return (latin[found], confidence) if found in latin and confidence >= 0.5 else ("", confidence)
 
@@ -95,12 +101,12 @@ def language(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     # the letter as a whole first: a letter in another language is one problem, not one per section
     spans.insert(0, (None, _body(doc)))
     model = doc.model if doc.lang.tokenizer != "thai" else None  # a Thai run is one "word" to it
-    script = SCRIPTS.get(doc.lang.tokenizer)
+    script = _script(doc.lang.pack)
     for section, span in spans:
         # Lingua's cost grows with the text; a section's first SAMPLE characters tell its language.
         text = doc.text[span[0] : span[1]][:SAMPLE]
         if script is not None and script_share(text, script) > 0.5:
-            continue  # Thai or Bengali script: no other pack, and no rival, writes it
+            continue  # the pack's own script (Thai, Bengali): no other pack, and no rival, writes it
         known = model.known_share(text) if model is not None else None
         candidates = whole_names if section is None else names
         if known is not None and known >= KNOWN_ENOUGH:
