@@ -216,9 +216,9 @@ class PhraseIndex:
     def add_regex(self, pattern: str, owner: str, flags: int) -> bool:
         """Index a regex that starts on a word boundary (``\\b``, after any look-behinds) with a known set of
         first two characters (``\\bsorry``, ``(?<!no )\\b(?:fue|es) culpa``); False if it cannot be."""
-        keys = regex_keys(pattern, flags) if self.tokenizer == "latin" else None
-        if keys is None:
-            return False
+        keys = regex_keys(pattern, flags) if self.tokenizer != "thai" else None  # Thai: any character may start
+        if keys is None or (self.tokenizer == "bengali" and not all(k.isascii() for k in keys)):
+            return False  # Bengali: \b also falls inside words (at vowel signs); a Latin-script pattern's does not
         lazy = LazyPattern(pattern, flags)
         for key in keys:
             self.by_key.setdefault(key, []).append((lazy, owner, False, NO_TAIL))

@@ -101,7 +101,7 @@ def test_indexed_regexes_find_what_they_find_alone(catalog: Catalog, code: str) 
         for text in [*letters(code), normalise(nfc(EDGES[code]))]:
             alone = _leftmost_longest([m.span() for m in compiled.finditer(text) if m.end() > m.start()])
             assert index.scan(text).get(owner, []) == alone, pattern
-    assert indexed > 0 or tokenizer != "latin"
+    assert indexed > 0 or tokenizer == "thai"
 
 
 EDGES = {

@@ -13,6 +13,7 @@ its rivals only (Catalan, Portuguese, Italian), not against every pack.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -29,8 +30,13 @@ KNOWN_ENOUGH = 0.5  # a section with this share of words its language's model kn
 
 def script_share(text: str, ranges: tuple[tuple[int, int], ...]) -> float:
     """The share of the letters of ``text`` in the Unicode ``ranges`` (0 when it has none)."""
-    letters = [ord(c) for c in text if c.isalpha()]
-    return sum(any(a <= c <= b for a, b in ranges) for c in letters) / len(letters) if letters else 0.0
+    letters = "".join(filter(str.isalpha, text))
+    return len(_in(ranges).findall(letters)) / len(letters) if letters else 0.0
+
+
+@lru_cache(maxsize=16)
+def _in(ranges: tuple[tuple[int, int], ...]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(f"\\u{a:04X}-\\u{b:04X}" for a, b in ranges) + "]")
 
 
 def _script(pack: Any) -> tuple[tuple[int, int], ...] | None:
