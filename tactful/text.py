@@ -123,9 +123,16 @@ def _thai_words(run: str) -> int:
 
 def has_words(text: str, tokenizer: Tokenizer, n: int) -> bool:
     """True when ``text`` has at least ``n`` words (stops counting there)."""
-    if tokenizer == "thai":
-        return word_count(text, tokenizer) >= n
-    return n <= 0 or next(islice(_WORD.finditer(text), n - 1, None), None) is not None
+    if n <= 0:
+        return True
+    if tokenizer != "thai":
+        return next(islice(_WORD.finditer(text), n - 1, None), None) is not None
+    count = 0
+    for token in _WORD.finditer(text):  # Thai runs segmented one at a time, until there are n words
+        count += _thai_words(token.group()) if _THAI_RUN.fullmatch(token.group()) else 1
+        if count >= n:
+            return True
+    return False
 
 
 def word_count(text: str, tokenizer: Tokenizer) -> int:
@@ -216,9 +223,11 @@ class PhraseIndex:
     def add_regex(self, pattern: str, owner: str, flags: int) -> bool:
         """Index a regex that starts on a word boundary (``\\b``, after any look-behinds) with a known set of
         first two characters (``\\bsorry``, ``(?<!no )\\b(?:fue|es) culpa``); False if it cannot be."""
-        keys = regex_keys(pattern, flags) if self.tokenizer != "thai" else None  # Thai: any character may start
-        if keys is None or (self.tokenizer == "bengali" and not all(k.isascii() for k in keys)):
+        keys = regex_keys(pattern, flags)
+        if keys is None or (self.tokenizer != "latin" and not all(k.isascii() for k in keys)):
             return False  # Bengali: \b also falls inside words (at vowel signs); a Latin-script pattern's does not
+        if self.tokenizer == "thai" and not _ASCII_ONLY.fullmatch(pattern):
+            return False  # Thai: a match must end on a word edge, which a match of ASCII text alone always does
         lazy = LazyPattern(pattern, flags)
         for key in keys:
             self.by_key.setdefault(key, []).append((lazy, owner, False, NO_TAIL))
@@ -249,14 +258,10 @@ class PhraseIndex:
 
     def _candidates(self, low: str) -> Iterator[tuple[int, list[Candidate]]]:
         """(position, phrases that may start there) for every position where one may (``low``: lower-cased)."""
-        by_key, by_head, by_long = self.by_key, self.by_head, self.by_long_head
-        if self.tokenizer == "thai":  # any character may start a word: look only where a phrase's first two are
-            firsts = self._firsts
-            for i in range(len(low)):
-                if low[i : i + 2] in firsts:
-                    candidates = by_key.get(low[i : i + 2], []) + by_head.get(low[i : i + HEAD], [])
-                    yield i, candidates + by_long.get(low[i : i + LONG_HEAD], [])
+        if self.tokenizer == "thai":
+            yield from self._thai_candidates(low)
             return
+        by_key, by_head, by_long = self.by_key, self.by_head, self.by_long_head
         by_word, by_pair = self.by_word, self.by_pair
         starts = [(m.start(), m.group()) for m in _SCAN_START.finditer(low)]
         pair_len = None if self.tokenizer == "latin" else 2  # Bengali: the second word's first two characters
@@ -270,6 +275,16 @@ class PhraseIndex:
                 candidates = candidates + by_head[head]
             if by_long and (head := low[i : i + LONG_HEAD]) in by_long:
                 candidates = candidates + by_long[head]
+            if candidates:
+                yield i, candidates
+
+    def _thai_candidates(self, low: str) -> Iterator[tuple[int, list[Candidate]]]:
+        """Thai: any character may start a word, so look wherever a phrase's first two characters are."""
+        by_key, by_head, by_long, firsts = self.by_key, self.by_head, self.by_long_head, self._firsts
+        for i in range(len(low)):
+            if (two := low[i : i + 2]) not in firsts:
+                continue
+            candidates = by_key.get(two, []) + by_head.get(low[i : i + HEAD], []) + by_long.get(low[i : i + LONG_HEAD], [])
             if candidates:
                 yield i, candidates
 
@@ -293,6 +308,9 @@ def _word_end(text: str, pos: int) -> int:
 
 
 MAX_KEYS = 64  # a regex that may start in more ways than this runs on its own
+# a pattern that can match ASCII text only: ASCII literals, groups and counts, white space and word boundaries;
+# no character class or "any" character (\w \d . [...]), which could reach into Thai text
+_ASCII_ONLY = re.compile(r"(?:[\x20-\x2d\x2f-\x5a\x5e-\x7e]|\\[sbB.()\[\]{}?*+|^$\\-])*")
 
 
 def regex_keys(pattern: str, flags: int) -> frozenset[str] | None:

@@ -101,13 +101,13 @@ def test_indexed_regexes_find_what_they_find_alone(catalog: Catalog, code: str) 
         for text in [*letters(code), normalise(nfc(EDGES[code]))]:
             alone = _leftmost_longest([m.span() for m in compiled.finditer(text) if m.end() > m.start()])
             assert index.scan(text).get(owner, []) == alone, pattern
-    assert indexed > 0 or tokenizer == "thai"
+    assert indexed > 0
 
 
 EDGES = {
     "en": "It was the courier's fault. Because you did not sign, our partner failed. We didn't check. XXX ____",
     "es": "No fue culpa suya. Fue culpa suya. Sentimos informarle. Lo sentimos, por su culpa no llegó.",
     "ms": "Bukan kesalahan tuan. Kesalahan tuan sendiri. Kami memohon maaf, maafkan kami, kemaafan.",
-    "th": "ขอโทษ ขอโทรศัพท์ คุณไม่ได้ส่งเอกสาร",
+    "th": "ขอโทษ ขอโทรศัพท์ คุณไม่ได้ส่งเอกสาร ผมใช้ChatGPT เขียน ChatGPTช่วย as an AI, lorem ipsum XXXX จดหมาย",
     "bn": "আপনার কারণে দেরি হয়েছে। কুরিয়ারের ভুল।",
 }
