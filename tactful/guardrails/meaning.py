@@ -73,10 +73,12 @@ class MeaningModel:
     def __post_init__(self) -> None:
         self._word_rows: dict[str, tuple[int, ...]] = {}
         self._prior = tuple(i for f in PRIOR if (i := self.vocab.get(f)) is not None)
-        # sections' and rules' columns side by side, in float32 (the artefact stores float16): one gather
-        # and one product for all of a letter's sentences
-        self._weights = np.hstack([self.w_sec, self.w_rule.reshape(len(self.w_sec), -1)], dtype=np.float32)
+        # sections' and rules' columns side by side, in float32 (the artefact stores float16), each row already
+        # multiplied by its feature's IDF weight (the float32 products a sentence would make): scoring all of a
+        # letter's sentences is one gather and one sum
         self._idf = np.asarray(self.idf, dtype=np.float32)
+        self._weights = np.hstack([self.w_sec, self.w_rule.reshape(len(self.w_sec), -1)], dtype=np.float32)
+        self._weights *= self._idf[:, None]
         self._bias = np.concatenate([self.b_sec, self.b_rule]).astype(np.float64)
         self.layouts: dict[str, tuple[int, int]] = {}
         self.names: list[str] = []
@@ -128,7 +130,7 @@ class MeaningModel:
                 starts = np.cumsum([0, *sizes[:-1]])
                 weights = self._idf[rows]
                 norms = np.sqrt(np.add.reduceat(weights * weights, starts))
-                logits[known] += np.add.reduceat(self._weights[rows] * weights[:, None], starts) / norms[:, None]
+                logits[known] += np.add.reduceat(self._weights[rows], starts) / norms[:, None]
             n_sec = len(self.b_sec)
             probs = (1.0 / (1.0 + np.exp(-np.clip(logits[:, n_sec:], -500.0, 500.0)))).tolist()
             for text, out, prob in zip(new, logits, probs, strict=True):
