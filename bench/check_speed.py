@@ -67,6 +67,11 @@ def main() -> None:
     for lang in sorted(catalog.langs):
         imported, loaded = load_one(lang)
         print(f"  {lang}: {imported:.2f} s + {loaded:.2f} s")
+    # this machine's speed moves by a third from minute to minute: a fixed loop, timed alongside, says how fast it was
+    import timeit
+
+    loop = min(timeit.repeat("sum(range(10**6))", number=20, repeat=3)) / 20 * 1000
+    print(f"machine speed: a fixed Python loop (sum(range(10**6))) takes {loop:.1f} ms")
     print(f"{'lang':<5}{'letters':>8}{'words':>7}{'median ms':>11}{'p95 ms':>8}{'letters/s':>11}")
     for lang in sorted(catalog.langs):
         files = sorted((ROOT / "tests" / "data" / "letters" / lang).glob("*.yaml"))
