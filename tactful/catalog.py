@@ -321,12 +321,12 @@ class Catalog:
     def __init__(self, root: Path = ROOT) -> None:
         self.root = root
         gr = root / "guardrails"
-        self.kinds = {p.stem: yamldoc.load(p, KindSpec) for p in sorted((gr / "kinds").glob("*.yaml"))}
-        self.rules = {p.stem: yamldoc.load(p, RuleSpec) for p in sorted((gr / "rules").glob("*.yaml"))}
+        self.kinds = {p.stem: yamldoc.load(p, KindSpec, cache=True) for p in sorted((gr / "kinds").glob("*.yaml"))}
+        self.rules = {p.stem: yamldoc.load(p, RuleSpec, cache=True) for p in sorted((gr / "rules").glob("*.yaml"))}
         self.packs: dict[str, LangPack] = {}
         sources: dict[str, tuple[str, Any]] = {}
         for path in sorted((gr / "lang").glob("*.yaml")):
-            data, node = yamldoc.parse(yamldoc.read_text(path), str(path))
+            data, node = yamldoc.parse(yamldoc.read_text(path), str(path), cache=True)
             pack = yamldoc.validate(LangPack, data, node, str(path))
             self._cross_check(path, pack, node)
             self.packs[path.stem] = pack
@@ -347,7 +347,7 @@ class Catalog:
         if key not in self._files:
             path = self.root / relpath
             text = yamldoc.read_text(path)
-            data, node = yamldoc.parse(text, str(path))
+            data, node = yamldoc.parse(text, str(path), cache=True)
             self._files[key] = (yamldoc.validate(model, data, node, str(path)), hashlib.sha256(text.encode()).hexdigest())
         value, digest = self._files[key]
         return value, digest  # type: ignore[return-value]  # stored under its own model

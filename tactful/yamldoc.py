@@ -57,14 +57,15 @@ class Nodes:
         return self._node
 
 
-def parse(text: str, source: str) -> tuple[Any, yaml.Node | Nodes | None]:
+def parse(text: str, source: str, *, cache: bool = False) -> tuple[Any, yaml.Node | Nodes | None]:
     """Parsed YAML and its node tree, or a DataFileError with the line of the syntax error.
 
-    A file read before is not parsed again: its data is kept as JSON under the user's cache folder, keyed
-    by the text's SHA-256 (building Python objects from YAML is most of what loading the catalog costs),
-    and the node tree is then composed only if an error needs a line number.
+    With ``cache`` (the product's own data files, never a user's case file, which holds customer
+    details): a file read before is not parsed again. Its data is kept as JSON under the user's cache
+    folder, keyed by the text's SHA-256 (building Python objects from YAML is most of what loading the
+    catalog costs), and the node tree is then composed only if an error needs a line number.
     """
-    cached = _cache_file(text)
+    cached = _cache_file(text) if cache else None
     if cached is not None:
         try:
             with cached.open(encoding="utf-8") as fh:
@@ -199,7 +200,7 @@ def validate(model: type[M], data: Any, node: yaml.Node | Nodes | None, source: 
         raise DataFileError(source, message[0].lower() + message[1:], line=line_of(node, loc), field=field) from None
 
 
-def load(path: Path, model: type[M], context: Any = None) -> M:
-    """Read, parse and validate one YAML file into ``model``."""
-    data, node = parse(read_text(path), str(path))
+def load(path: Path, model: type[M], context: Any = None, *, cache: bool = False) -> M:
+    """Read, parse and validate one YAML file into ``model`` (``cache``: as for ``parse``)."""
+    data, node = parse(read_text(path), str(path), cache=cache)
     return validate(model, data, node, str(path), context)

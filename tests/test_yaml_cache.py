@@ -26,19 +26,19 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_second_read_comes_from_the_cache(cache: Path) -> None:
     text = "name: box\nsize: 3\n"
-    first, _ = yamldoc.parse(text, "thing.yaml")
+    first, _ = yamldoc.parse(text, "thing.yaml", cache=True)
     kept = list((cache / "yaml").glob("*.json"))
     assert len(kept) == 1 and json.loads(kept[0].read_text(encoding="utf-8")) == {"name": "box", "size": 3}
     kept[0].write_text(json.dumps({"name": "from the cache", "size": 3}), encoding="utf-8")  # prove which is read
-    second, nodes = yamldoc.parse(text, "thing.yaml")
+    second, nodes = yamldoc.parse(text, "thing.yaml", cache=True)
     assert first == {"name": "box", "size": 3} and second == {"name": "from the cache", "size": 3}
     assert isinstance(nodes, yamldoc.Nodes)
 
 
 def test_a_cached_file_with_a_bad_field_still_names_its_line(cache: Path) -> None:
     text = "name: box\n\nsize: three\n"
-    yamldoc.parse(text, "thing.yaml")
-    data, nodes = yamldoc.parse(text, "thing.yaml")  # from the cache: the node tree is composed for the error
+    yamldoc.parse(text, "thing.yaml", cache=True)
+    data, nodes = yamldoc.parse(text, "thing.yaml", cache=True)  # from the cache: the node tree is composed for the error
     assert isinstance(nodes, yamldoc.Nodes)
     with pytest.raises(DataFileError) as err:
         yamldoc.validate(Thing, data, nodes, "thing.yaml")
@@ -47,15 +47,15 @@ def test_a_cached_file_with_a_bad_field_still_names_its_line(cache: Path) -> Non
 
 def test_what_json_would_change_is_not_cached(cache: Path) -> None:
     for text in ("when: 2026-12-03\n", "1: one\n2: two\n"):  # a date; numeric keys
-        data, _ = yamldoc.parse(text, "x.yaml")
-        assert yamldoc.parse(text, "x.yaml")[0] == data
+        data, _ = yamldoc.parse(text, "x.yaml", cache=True)
+        assert yamldoc.parse(text, "x.yaml", cache=True)[0] == data
     assert not list((cache / "yaml").glob("*.json"))
 
 
 def test_invalid_yaml_is_never_cached(cache: Path) -> None:
     for _ in range(2):
         with pytest.raises(DataFileError) as err:
-            yamldoc.parse("name: [unclosed\n", "bad.yaml")
+            yamldoc.parse("name: [unclosed\n", "bad.yaml", cache=True)
         assert "invalid YAML" in str(err.value)
     assert not (cache / "yaml").exists() or not list((cache / "yaml").glob("*.json"))
 
@@ -63,7 +63,7 @@ def test_invalid_yaml_is_never_cached(cache: Path) -> None:
 def test_off_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TACTFUL_CACHE_DIR", "off")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert yamldoc.parse("a: 1\n", "a.yaml")[0] == {"a": 1}
+    assert yamldoc.parse("a: 1\n", "a.yaml", cache=True)[0] == {"a": 1}
     assert not (tmp_path / "xdg").exists()
 
 
@@ -71,12 +71,27 @@ def test_a_file_where_the_cache_folder_goes(tmp_path: Path, monkeypatch: pytest.
     blocker = tmp_path / "cache"
     blocker.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("TACTFUL_CACHE_DIR", str(blocker))
-    assert yamldoc.parse("a: 1\n", "a.yaml")[0] == {"a": 1}
-    assert yamldoc.parse("a: 1\n", "a.yaml")[0] == {"a": 1}
+    assert yamldoc.parse("a: 1\n", "a.yaml", cache=True)[0] == {"a": 1}
+    assert yamldoc.parse("a: 1\n", "a.yaml", cache=True)[0] == {"a": 1}
 
 
 def test_old_entries_go_past_the_limit(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(yamldoc, "CACHE_KEEP", 3)
     for i in range(6):
-        yamldoc.parse(f"n: {i}\n", "n.yaml")
+        yamldoc.parse(f"n: {i}\n", "n.yaml", cache=True)
     assert len(list((cache / "yaml").glob("*.json"))) == 3
+
+
+def test_a_case_file_is_never_kept(cache: Path, tmp_path: Path) -> None:
+    """Case files hold customer details: reading one writes nothing to the cache; the catalog's own files are kept."""
+    from tactful.cases import load_case
+    from tactful.catalog import ROOT, Catalog
+
+    catalog = Catalog(ROOT)
+    kept = set((cache / "yaml").glob("*.json"))
+    assert len(kept) >= 10  # kinds, rules, packs
+    case = tmp_path / "case.yaml"
+    case.write_text((ROOT / "evals" / "cases" / "bad_news" / "en-credit-denied.yaml").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    assert load_case(case, catalog).facts.customer.name
+    assert set((cache / "yaml").glob("*.json")) == kept
