@@ -337,7 +337,7 @@ class Catalog:
                                 model=gr / "model" / f"{code}.npz")
 
         self.langs: Mapping[str, Lang] = _LazyLangs({code: maker(code) for code in self.packs})
-        self._files: dict[tuple[str, type[BaseModel]], tuple[BaseModel, str]] = {}
+        self._files: dict[tuple[str, type[BaseModel]], tuple[Any, str]] = {}  # (file, model) -> (value, sha256)
 
     def data(self, relpath: str, model: type[M]) -> tuple[M, str]:
         """A data file under the root (``prompts/v3.yaml``), validated by ``model``, with its text's SHA-256:
@@ -349,8 +349,7 @@ class Catalog:
             text = yamldoc.read_text(path)
             data, node = yamldoc.parse(text, str(path), cache=True)
             self._files[key] = (yamldoc.validate(model, data, node, str(path)), hashlib.sha256(text.encode()).hexdigest())
-        value, digest = self._files[key]
-        return value, digest  # type: ignore[return-value]  # stored under its own model
+        return self._files[key]
 
     def has(self, relpath: str) -> bool:
         """True when the data has this file."""

@@ -61,18 +61,12 @@ def phrase_pattern(phrase: str, tokenizer: Tokenizer) -> str:
     A trailing ``*`` allows any word ending ("apologi*" matches apologise, apologies).
     """
     phrase = normalise(nfc(phrase.strip()))
-    prefix = phrase.endswith("*")
-    phrase = phrase.rstrip("*")
-    body = r"\s+".join(re.escape(part) for part in phrase.split())
+    body, tail = _scan_pattern(phrase, tokenizer)
     if tokenizer == "thai":
         return body
-    left = rf"(?<![{WORD_CLASS}])" if re.match(rf"[{WORD_CLASS}]", phrase) else ""
-    right = ""
-    if tokenizer == "latin" and not prefix and re.search(rf"[{WORD_CLASS}]$", phrase):
-        right = rf"(?![{WORD_CLASS}])"
-    if prefix:
-        body += rf"[{WORD_CLASS}]*"
-    return left + body + right
+    left = rf"(?<![{WORD_CLASS}])" if _WORD_CHAR.match(phrase) else ""
+    return left + body + (rf"[{WORD_CLASS}]*" if tail == ANY_ENDING else "") + \
+        (rf"(?![{WORD_CLASS}])" if tail == WORD_END else "")
 
 
 def alternation(patterns: list[str]) -> re.Pattern[str] | None:
@@ -201,7 +195,8 @@ class PhraseIndex:
     def _file(self, norm: str, candidate: Candidate) -> None:
         """File a phrase (normalised, non-empty) under what it starts with, as selectively as its script allows."""
         first = _SCAN_START.match(norm)
-        if first is None:  # a stripped, non-empty phrase starts with a word or a sign: never the case
+        if first is None:  # cannot happen (a stripped, non-empty phrase starts with a word or a sign)
+            self.by_key.setdefault(_key(norm.rstrip("*"), 0), []).append(candidate)
             return
         word, after = first.group().lower(), norm[first.end() : first.end() + 1]
         second = _SCAN_START.search(norm, first.end()) if after not in ("", "*") else None
@@ -396,11 +391,11 @@ def _charset(items: list[tuple[Any, Any]]) -> set[str] | None:
 
 
 def _scan_pattern(phrase: str, tokenizer: Tokenizer) -> tuple[str, int]:
-    """The index's pattern for a lower-cased phrase, and what must follow it (as ``phrase_pattern`` says).
+    """A phrase's pattern without look-arounds or character classes, and what must follow it.
 
-    ``phrase_pattern`` without its look-arounds and character classes: the scan starts only at word
-    starts and checks the phrase's end itself, so each pattern compiles in a sixth of the time (a
-    one-letter check compiles a few hundred of them).
+    ``phrase_pattern`` adds the boundaries as regex; the index uses this as it is, starting only at
+    word starts and checking the phrase's end itself, so each pattern compiles in a sixth of the time
+    (a one-letter check compiles a few hundred of them).
     """
     prefix = phrase.endswith("*")
     phrase = phrase.rstrip("*")

@@ -68,8 +68,8 @@ def from_letter(doc: Doc, letter: Letter) -> None:
     for sid, parts in doc.sections.items():
         if sid not in body:
             continue
-        scored = [(u, model.score(doc.norm[u[0] : u[1]]))
-                  for u in sentences(doc.norm, parts[0][0], parts[0][1], doc.lang.tokenizer)]
+        units = sentences(doc.norm, parts[0][0], parts[0][1], doc.lang.tokenizer)
+        scored = list(zip(units, model.score_all([doc.norm[a:b] for a, b in units]), strict=True))
         doc.units += scored
         probs = [_masked(doc, scores, body, span, cues) for span, scores in scored]
         for k, other in enumerate(body):
@@ -242,7 +242,6 @@ def _assign_body(doc: Doc, start: int, end: int) -> None:
     model: MeaningModel | None = doc.model
     if model is not None and doc.layout_key not in model.layouts:
         model = None
-    probs: list[list[float]] = []
     if model is None:
         probs = [_cue_only(cues, body, span) for span, _ in units]
     else:
