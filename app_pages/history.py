@@ -3,7 +3,6 @@
 import streamlit as st
 
 from tactful.history import HistoryError
-from tactful.letter import Letter
 from tactful.ui.form import history_title, reopen_into_form
 from tactful.ui.state import Version, catalog, current_settings, history, page_state
 from tactful.ui.widgets import verdict
@@ -24,8 +23,7 @@ for row in rows:
         st.caption(f"{row.tone} tone · {row.provider}/{row.model} · prompt {row.prompt_version} · "
                    f"{row.attempts} attempt(s) · {row.prompt_tokens + row.completion_tokens} tokens · "
                    f"{row.latency_ms:.0f} ms")
-        letter = Letter.from_flat(row.letter, [k for k in row.letter if k not in {"greeting", "sign_off"}])
-        verdict(row.report, letter.text, provider=row.provider, model=row.model)
+        verdict(row.report, row.stored_letter().text, provider=row.provider, model=row.model)
         c1, c2 = st.columns(2)
         if c1.button("Reopen in Draft a letter", key=f"reopen.{row.id}"):
             state.versions = [Version.from_history(row)]

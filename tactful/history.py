@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TactfulError
+from .letter import Letter
 from .repair import DraftReport, TokenUsage
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
@@ -98,14 +99,16 @@ class Row:
     report: dict[str, Any]
 
 
+    def stored_letter(self) -> Letter:
+        """The stored letter (its sections in the order they were stored)."""
+        return Letter.from_flat(self.letter, [k for k in self.letter if k not in {"greeting", "sign_off"}])
+
     def report_result(self) -> DraftReport:
         """The stored draft as the app's versions hold it (its transcript is not stored)."""
-        from .letter import Letter
-
-        text = Letter.from_flat(self.letter, [k for k in self.letter if k not in {"greeting", "sign_off"}]).text
         return DraftReport(
-            letter=text, sections=self.letter, report=self.report, passed=self.passed, attempts=self.attempts,
-            provider=self.provider, model=self.model, prompt_version=self.prompt_version, latency_ms=self.latency_ms,
+            letter=self.stored_letter().text, sections=self.letter, report=self.report, passed=self.passed,
+            attempts=self.attempts, provider=self.provider, model=self.model, prompt_version=self.prompt_version,
+            latency_ms=self.latency_ms,
             usage=TokenUsage(prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens,
                              total_tokens=self.prompt_tokens + self.completion_tokens))
 

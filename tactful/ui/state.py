@@ -46,8 +46,8 @@ class Version:
     @classmethod
     def from_history(cls, row: Any) -> Version:
         """A stored draft as the one version of a reopened letter."""
-        letter = Letter.from_flat(row.letter, [k for k in row.letter if k not in {"greeting", "sign_off"}])
-        return cls(number=1, label=f"Reopened #{row.id}", tone=row.tone, instruction=row.instruction, letter=letter,
+        return cls(number=1, label=f"Reopened #{row.id}", tone=row.tone, instruction=row.instruction,
+                   letter=row.stored_letter(),
                    result=row.report_result(), case=row.case, history_id=row.id)
 
     @property
