@@ -22,7 +22,7 @@ from . import yamldoc
 from .errors import DataFileError, UsageError
 from .paths import ROOT as ROOT  # re-exported: the data root
 from .paths import scripts
-from .text import WORD_CLASS, LazyPattern, PhraseIndex, Tokenizer, alternation, nfc, phrase_pattern
+from .text import WORD_CLASS, LazyPattern, PhraseIndex, Tokenizer, alternation, line_pattern, nfc
 
 Severity = Literal["error", "warning"]
 M = TypeVar("M", bound=BaseModel)
@@ -216,8 +216,8 @@ class Lang:
         self.honorifics = frozenset(nfc(w).casefold().rstrip(".") for w in pack.honorifics)
         tk = pack.tokenizer
         entries = [(p, f"cue:{sid}") for sid, cues in pack.sections.items() for p in cues]
-        self.greeting = alternation([r"^\s*" + phrase_pattern(p, tk) for p in pack.greetings])
-        self.sign_off = alternation([r"^\s*" + phrase_pattern(p, tk) + r"\s*[,.!]?\s*$" for p in pack.sign_offs])
+        self.greeting = line_pattern(pack.greetings, tk)
+        self.sign_off = line_pattern(pack.sign_offs, tk, rest=r"\s*[,.!]?\s*$")
         # "cc: Siti", "cc Siti", "s.k. Siti": the marker, then a colon or a space, at a line start;
         # "c.c." also as "c. c.": a space may follow each dot
         self.cc = alternation([r"^\s*" + re.escape(nfc(p)).replace(r"\.", r"\.\s*") + rf"(?![{WORD_CLASS}])\s*:?"

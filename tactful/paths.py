@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,11 @@ def data_root() -> Path:
     checkout = Path(__file__).resolve().parent.parent
     if (checkout / "guardrails" / "kinds").is_dir():
         return checkout
+    shipped = Path(__file__).resolve().parent / "data"
+    if shipped.is_dir():  # an installed package on disk (importlib.resources costs 0.01 s to import)
+        return shipped
+    from importlib.resources import files
+
     return Path(str(files("tactful") / "data"))
 
 
@@ -79,7 +83,15 @@ def scripts(root: Path = ROOT) -> dict[str, tuple[tuple[int, int], ...]]:
 
 
 def _read_yaml(path: Path) -> Any:
-    """A YAML file read with PyYAML's safe loader, in C when the wheel has it (ten times faster)."""
-    import yaml
+    """A data file's contents: kept from an earlier read (``parsecache``), else parsed with PyYAML's safe
+    loader, in C when the wheel has it (ten times faster)."""
+    from . import parsecache
 
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    text = path.read_text(encoding="utf-8")
+    data = parsecache.get(text)
+    if data is parsecache.MISSING:
+        import yaml
+
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        parsecache.put(text, data)
+    return data

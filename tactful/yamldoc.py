@@ -8,22 +8,25 @@ of the offending field, so "facts.referral.contact: Field required" becomes
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from . import parsecache
 from .errors import DataFileError
 
+if TYPE_CHECKING:
+    import yaml
+
 M = TypeVar("M", bound=BaseModel)
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: 10x faster
-CACHE_FORMAT = 1
-CACHE_KEEP = 512  # parsed files kept; past this the oldest go (a miss, and so a write, is rare)
+
+
+def _loader(text: str) -> Any:
+    """PyYAML's safe loader, in C when the wheel has it (ten times faster); imported only to parse."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
 
 
 def read_text(path: Path) -> str:
@@ -48,7 +51,7 @@ class Nodes:
 
     def node(self) -> yaml.Node | None:
         if not self._done:
-            loader = Loader(self.text)
+            loader = _loader(self.text)
             try:
                 self._node = loader.get_single_node()
             finally:
@@ -61,25 +64,23 @@ def parse(text: str, source: str, *, cache: bool = False) -> tuple[Any, yaml.Nod
     """Parsed YAML and its node tree, or a DataFileError with the line of the syntax error.
 
     With ``cache`` (the product's own data files, never a user's case file, which holds customer
-    details): a file read before is not parsed again. Its data is kept as JSON under the user's cache
-    folder, keyed by the text's SHA-256 (building Python objects from YAML is most of what loading the
-    catalog costs), and the node tree is then composed only if an error needs a line number.
+    details): a file read before is not parsed again but read from ``parsecache``, and its node tree is
+    then composed only if an error needs a line number.
     """
-    cached = _cache_file(text) if cache else None
-    if cached is not None:
-        try:
-            with cached.open(encoding="utf-8") as fh:
-                return json.load(fh), Nodes(text)
-        except (OSError, ValueError):
-            pass
+    if cache:
+        kept = parsecache.get(text)
+        if kept is not parsecache.MISSING:
+            return kept, Nodes(text)
     data, node = _parse(text, source)
-    if cached is not None:
-        _remember(cached, data)
+    if cache:
+        parsecache.put(text, data)
     return data, node
 
 
 def _parse(text: str, source: str) -> tuple[Any, yaml.Node | None]:
-    loader = Loader(text)
+    import yaml
+
+    loader = _loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -96,46 +97,11 @@ def _parse(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     return data, node
 
 
-def cache_dir() -> Path | None:
-    """Where parsed data files are kept: ``TACTFUL_CACHE_DIR``, else the user's cache folder (none: "off")."""
-    given = os.environ.get("TACTFUL_CACHE_DIR")
-    if given:
-        return None if given == "off" else Path(given).expanduser()
-    if sys.platform.startswith("linux"):  # platformdirs' answer on Linux, without its import
-        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tactful"
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("tactful", appauthor=False))
-
-
-def _cache_file(text: str) -> Path | None:
-    folder = cache_dir()
-    if folder is None:
-        return None
-    digest = hashlib.sha256(f"{CACHE_FORMAT}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
-    return folder / "yaml" / f"{digest}.json"
-
-
-def _remember(path: Path, data: Any) -> None:
-    """Keep ``data`` as JSON when JSON gives it back unchanged (not dates, not numeric keys); best effort."""
-    try:
-        text = json.dumps(data, ensure_ascii=False)
-        if json.loads(text) != data:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-        kept = sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime)
-        for old in kept[: max(0, len(kept) - CACHE_KEEP)]:
-            old.unlink(missing_ok=True)
-    except (OSError, TypeError, ValueError):
-        pass  # a cache that cannot be written costs time, never a result
-
-
 def _bad_value(text: str, source: str, err: Exception) -> DataFileError:
     """The field and line of the first scalar that cannot be built, e.g. ``!!int abc`` or ``2026-02-30``."""
-    loader = Loader(text)
+    import yaml
+
+    loader = _loader(text)
     try:
         root = loader.get_single_node()
         for path, node in _scalars(root, ()):
@@ -152,6 +118,8 @@ def _bad_value(text: str, source: str, err: Exception) -> DataFileError:
 
 def _scalars(node: yaml.Node | None, path: tuple[int | str, ...]) -> Any:
     """Every scalar node with its path of keys and indexes."""
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             yield from _scalars(value, (*path, key.value))
@@ -164,6 +132,8 @@ def _scalars(node: yaml.Node | None, path: tuple[int | str, ...]) -> Any:
 
 def line_of(tree: yaml.Node | Nodes | None, loc: tuple[int | str, ...]) -> int | None:
     """The 1-based line of the deepest node found along ``loc``."""
+    import yaml
+
     node = tree.node() if isinstance(tree, Nodes) else tree
     line = node.start_mark.line + 1 if node is not None else None
     for key in loc:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from tactful import yamldoc
+from tactful import parsecache, yamldoc
 from tactful.errors import DataFileError
 
 
@@ -76,7 +76,7 @@ def test_a_file_where_the_cache_folder_goes(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_old_entries_go_past_the_limit(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yamldoc, "CACHE_KEEP", 3)
+    monkeypatch.setattr(parsecache, "KEEP", 3)
     for i in range(6):
         yamldoc.parse(f"n: {i}\n", "n.yaml", cache=True)
     assert len(list((cache / "yaml").glob("*.json"))) == 3
@@ -95,3 +95,33 @@ def test_a_case_file_is_never_kept(cache: Path, tmp_path: Path) -> None:
                     encoding="utf-8")
     assert load_case(case, catalog).facts.customer.name
     assert set((cache / "yaml").glob("*.json")) == kept
+
+
+def test_a_meaning_model_is_read_unpacked_from_the_cache_with_the_same_scores(cache: Path) -> None:
+    """The compressed float16 artefact is unpacked once into the cache folder; the copy scores the same."""
+    import numpy as np
+
+    from tactful.catalog import ROOT
+    from tactful.guardrails.meaning import read
+
+    artefact = ROOT / "guardrails" / "model" / "es.npz"
+    sentences = ["Lamentamos comunicarle que no podemos aprobar su solicitud.", "Puede volver a solicitarlo en seis meses."]
+    first = read(artefact)
+    copies = list((cache / "model").glob("*.npz"))
+    assert len(copies) == 1 and copies[0].stat().st_size > artefact.stat().st_size  # unpacked, float32
+    second = read(artefact)
+    assert second.w_sec.dtype == np.float32 and first.w_sec.dtype == np.float16
+    for a, b in zip(first.score_all(sentences), second.score_all(sentences), strict=True):
+        assert np.array_equal(a.logits, b.logits) and a.rules == b.rules
+
+
+def test_a_damaged_model_copy_is_passed_over_for_the_artefact(cache: Path) -> None:
+    from tactful.catalog import ROOT
+    from tactful.guardrails.meaning import read
+
+    artefact = ROOT / "guardrails" / "model" / "en.npz"
+    sentence = "We are unable to approve your application."
+    expected = read(artefact).score(sentence).rules
+    copy = next((cache / "model").glob("*.npz"))
+    copy.write_bytes(copy.read_bytes()[:1000])  # torn by a full disk, say
+    assert read(artefact).score(sentence).rules == expected

@@ -13,14 +13,18 @@ again pays nothing for it.
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from .. import parsecache
 from ..catalog import Lang
 from ..errors import DataFileError
 from ..text import Tokenizer
@@ -28,6 +32,7 @@ from .features import PRIOR, bigrams, clean, token_features, tokens
 
 FORMAT = 1
 KNOWN_MIN_WORDS = 8
+MODEL_COPIES = 16  # unpacked artefacts kept in the cache folder (five languages, and a rebuild or two)
 
 
 @dataclass(eq=False)
@@ -158,23 +163,51 @@ class MeaningModel:
 
 
 def read(path: Path) -> MeaningModel:
-    """Load an artefact written by ``MeaningModel.save``."""
+    """Load an artefact written by ``MeaningModel.save``.
+
+    The artefact is compressed, in float16 (it is in the repository); unpacking and widening it took
+    most of a first check's model load, so the arrays are kept unpacked, in float32, in the user's cache
+    folder (``parsecache``), keyed by the artefact's SHA-256, and read from there after the first time.
+    """
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if int(data["format"][0]) != FORMAT:
-                raise DataFileError(str(path), "built by another version of Tactful: run `make model`")
-            meta = json.loads(bytes(data["meta"]).decode())
-            vocab = bytes(data["vocab"]).decode().split("\n")
-            return MeaningModel(
-                lang=meta["lang"], tokenizer=meta["tokenizer"], vocab={f: i for i, f in enumerate(vocab)},
-                idf=data["idf"].astype(np.float32), classes=list(meta["classes"]),
-                w_sec=data["w_sec"], b_sec=data["b_sec"].astype(np.float64),
-                rules=list(meta["rules"]), w_rule=data["w_rule"],
-                b_rule=data["b_rule"].astype(np.float64), inputs_sha256=meta.get("inputs_sha256", ""),
-                thresholds=dict(meta.get("thresholds", {})),
-            )
-    except (OSError, KeyError, ValueError) as err:
+        packed = path.read_bytes()
+        plain = parsecache.derived("model", packed, "npz")
+        arrays = _arrays(plain) if plain is not None and plain.is_file() else None
+        if arrays is None:
+            arrays = _arrays(io.BytesIO(packed), strict=True) or {}
+            if plain is not None:
+                out = io.BytesIO()  # float16 widened to float32 once here, not on every load (the same values)
+                widened: dict[str, Any] = {k: a.astype(np.float32) if a.dtype == np.float16 else a for k, a in arrays.items()}
+                np.savez(out, **widened)
+                parsecache.write(plain, out.getvalue(), keep=MODEL_COPIES)
+        if int(arrays["format"][0]) != FORMAT:
+            raise DataFileError(str(path), "built by another version of Tactful: run `make model`")
+        meta = json.loads(bytes(arrays["meta"]).decode())
+        vocab = bytes(arrays["vocab"]).decode().split("\n")
+        return MeaningModel(
+            lang=meta["lang"], tokenizer=meta["tokenizer"], vocab=dict(zip(vocab, range(len(vocab)), strict=True)),
+            idf=arrays["idf"].astype(np.float32), classes=list(meta["classes"]),
+            w_sec=arrays["w_sec"], b_sec=arrays["b_sec"].astype(np.float64),
+            rules=list(meta["rules"]), w_rule=arrays["w_rule"],
+            b_rule=arrays["b_rule"].astype(np.float64), inputs_sha256=meta.get("inputs_sha256", ""),
+            thresholds=dict(meta.get("thresholds", {})),
+        )
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as err:
         raise DataFileError(str(path), f"cannot read the meaning model ({err}): run `make model`") from None
+
+
+def _arrays(source: Path | io.BytesIO, *, strict: bool = False) -> dict[str, np.ndarray] | None:
+    """Every array of an ``.npz``; a kept copy that cannot be read is None (the artefact is read instead)."""
+    try:
+        with source.open("rb") if isinstance(source, Path) else source as fh, np.load(fh, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+        if "format" not in arrays and not strict:
+            return None
+        return arrays
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        if strict:
+            raise
+        return None
 
 
 @lru_cache(maxsize=16)
