@@ -111,3 +111,14 @@ EDGES = {
     "th": "ขอโทษ ขอโทรศัพท์ คุณไม่ได้ส่งเอกสาร ผมใช้ChatGPT เขียน ChatGPTช่วย as an AI, lorem ipsum XXXX จดหมาย",
     "bn": "আপনার কারণে দেরি হয়েছে। কুরিয়ারের ভুল।",
 }
+
+
+def test_normalise_folds_exactly_what_the_table_says() -> None:
+    """``normalise`` finds the characters to fold with a regex; the result is the table's, character for character."""
+    from tactful.text import _FOLD, normalise
+
+    every = "".join(chr(c) for c in _FOLD)
+    samples = [every, every[::-1] + "plain ascii 12", "", "Señora Núñez — “¿por qué?” ’95 ১২ ๑๒ 12\u00a0€",
+               *(text for code in LANGS for text in letters(code))]
+    for text in samples:
+        assert normalise(text) == text.translate(_FOLD) and len(normalise(text)) == len(text)
