@@ -1,7 +1,9 @@
 """Eval throughput: 120 cells against the loopback server replying after 100 ms, concurrency 16.
 
 Run by hand (``make bench``). Prints wall time against the ideal ceil(120/16) × 100 ms.
-A fresh cache, so every cell makes its model call.
+A fresh cache, so every cell makes its model call. Beside the whole command it times the floor that
+the stack sets: the same 120 calls made with the openai SDK alone (no rendering, checking or scoring),
+in a fresh process, the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +27,23 @@ from tactful.drafting import DraftRequest  # noqa: E402
 from tactful.drafting.offline import OfflineDrafter  # noqa: E402
 from tactful.evals.run import RunConfig, run  # noqa: E402
 
+SDK_ALONE = """
+import asyncio, sys, time
+started = time.perf_counter()
+import openai
+imported = time.perf_counter()
+async def main(url, cells, concurrency):
+    client = openai.AsyncOpenAI(base_url=url, api_key="unused")
+    gate = asyncio.Semaphore(concurrency)
+    async def one(i):
+        async with gate:
+            reply = await client.chat.completions.create(model="test-model", messages=[{"role": "user", "content": f"case {i}"}])
+            return reply.choices[0].message.content
+    await asyncio.gather(*(one(i) for i in range(cells)))
+    await client.close()
+asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+print(imported - started, time.perf_counter() - imported)
+"""
 CELLS, CONCURRENCY, DELAY = int(sys.argv[1]) if len(sys.argv) > 1 else 120, int(sys.argv[2]) if len(sys.argv) > 2 else 16, 0.1
 
 
@@ -71,6 +90,10 @@ def main() -> None:
                                "--concurrency", str(CONCURRENCY), "--cache", str(Path(tmp) / "command.db"),
                                "--out", str(Path(tmp) / "command-run")], capture_output=True, text=True, check=False)
         command = time.perf_counter() - t
+        t = time.perf_counter()
+        alone = subprocess.run([sys.executable, "-c", SDK_ALONE, base_url, str(CELLS), str(CONCURRENCY)],
+                               capture_output=True, text=True, check=False)
+        sdk_wall = time.perf_counter() - t
         server.kill()
     ideal = math.ceil(CELLS / CONCURRENCY) * DELAY
     passed = sum(1 for r in result.rows if r.passed)
@@ -80,6 +103,12 @@ def main() -> None:
     status = "exit 0" if done.returncode == 0 else f"exit {done.returncode}: {done.stderr[-300:]}"
     print(f"whole command (tactful eval, fresh process): wall {command:.2f} s; ideal {ideal:.2f} s; "
           f"ratio {command / ideal:.2f}x ({status})")
+    if alone.returncode == 0:
+        sdk_import, sdk_calls = map(float, alone.stdout.split())
+        print(f"the openai SDK alone, same calls, fresh process: wall {sdk_wall:.2f} s (import openai {sdk_import:.2f} s, "
+              f"calls {sdk_calls:.2f} s); ratio {sdk_wall / ideal:.2f}x")
+    else:
+        print(f"the openai SDK alone: failed: {alone.stderr[-300:]}")
 
 
 if __name__ == "__main__":
