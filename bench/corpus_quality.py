@@ -23,6 +23,7 @@ Run by hand: ``.venv/bin/python bench/corpus_quality.py [--split dev|heldout|all
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import time
@@ -81,11 +82,16 @@ class Tally:
     failures: list[str] = field(default_factory=list)
 
 
-def corpus(split: str, lang: str | None) -> list[Item]:
+def corpus(split: str, lang: str | None, numbered_from: int = 0) -> list[Item]:
+    """The corpus letters of a split and language; ``numbered_from``: only files numbered that or more
+    (``bad_news-21-...``: each batch of new writers numbers its files from a new ten)."""
     items = []
     for path in sorted(CORPUS.glob("*/*/*.yaml")):
         item_lang, item_split = path.parent.parent.name, path.parent.name
         if (lang and item_lang != lang) or (split != "all" and item_split != split):
+            continue
+        number = re.search(r"-(\d+)-", path.name)
+        if numbered_from and (number is None or int(number.group(1)) < numbered_from):
             continue
         items.append(Item(path, item_lang, item_split, yaml.safe_load(path.read_text(encoding="utf-8"))))
     return items
@@ -255,13 +261,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--split", default="dev", choices=["dev", "heldout", "all"])
     parser.add_argument("--lang")
+    parser.add_argument("--numbered-from", type=int, default=0, metavar="N",
+                        help="only letters numbered N or more (one batch of writers: 11 and 21 are the heldout's later ones)")
     parser.add_argument("--show-failures", action="store_true")
     parser.add_argument("--confusion", action="store_true")
     args = parser.parse_args()
     start = time.perf_counter()
     catalog = load()
     load_s = time.perf_counter() - start
-    items = corpus(args.split, args.lang)
+    items = corpus(args.split, args.lang, args.numbered_from)
     if not items:
         raise SystemExit(f"no corpus letters for split {args.split!r} under {CORPUS}")
     for item in items[:3]:  # warm-up: detector models, Thai dictionary
@@ -272,7 +280,8 @@ def main() -> None:
     for item in items:
         score(item, by_lang[item.lang], show=False)
         score(item, total, show=args.show_failures)
-    print(f"split: {args.split}; {len(items)} letters; catalog load {load_s:.2f} s (all languages)\n")
+    batch = f" numbered from {args.numbered_from}" if args.numbered_from else ""
+    print(f"split: {args.split}{batch}; {len(items)} letters; catalog load {load_s:.2f} s (all languages)\n")
     print_tables(by_lang, total)
     if args.confusion:
         print_confusion(total)
