@@ -269,3 +269,37 @@ def test_a_sentence_that_owns_its_cause_is_not_unsure_blame_and_the_words_are_da
     pack = tmp_path / "guardrails" / "lang" / "es.yaml"
     pack.write_text("\n".join(line for line in pack.read_text().splitlines() if not line.startswith("owning_regex:")))
     assert blame(owning, load(tmp_path)) == [True]  # without the pack's owning words the model alone is unsure
+
+
+def test_the_reason_for_a_denial_is_bad_news_not_the_solution() -> None:
+    """A denial whose only sentence after the decision gives its reason has no honest positive: the reason is
+    part of the bad news (the guide: what was decided and how it affects the client), and the solution is missing."""
+    letter = ("Dear Mr. Okoro,\n\nThank you for choosing Millbrook Bank for your car finance application.\n\n"
+              "We are unable to approve the loan you applied for.\n\n"
+              "The repayments on your existing credit cards already take up more of your income than our rules allow.\n\n"
+              "Please call me on the branch number if you would like to talk it through.\n\n"
+              "Yours sincerely,\n\nSam Whitfield\nLending Manager, Millbrook Bank\n")
+    verdict = check(letter, kind="bad_news", lang="en")
+    assert section_of(verdict, letter, "The repayments on your existing credit cards") == {"bad_news"}
+    assert [v for v in verdict.violations if v.rule == "missing_section" and v.section == "solution"]
+
+
+def test_section_only_teaching_is_no_counter_example_for_the_learned_rules(tmp_path: Path) -> None:
+    """A teaching file with ``rule_context: false`` teaches its sections, and the learned rules do not take its
+    sentences as examples of what is no fault (their thresholds stay their own)."""
+    from tactful.guardrails.teach import load_teaching, rule_samples, section_samples
+
+    shutil.copytree(ROOT / "guardrails", tmp_path / "guardrails")
+    sentence = "The valuation of the property came in lower than the amount you asked to borrow."
+    extra = tmp_path / "guardrails" / "teach" / "en.trial.yaml"
+    catalog = Catalog(tmp_path)
+    pack = catalog.lang("en").pack
+    found = {}
+    for context in (True, False):
+        extra.write_text(f"lang: en\nrule_context: {str(context).lower()}\nsections:\n  bad_news:\n"
+                         f"    bad_news: [\"{sentence}\"]\n", encoding="utf-8")
+        teaching = load_teaching(tmp_path, "en")
+        layouts = section_samples(teaching, pack, catalog)
+        assert any(text == sentence for text, _, _ in layouts["bad_news"])  # taught to the sections either way
+        found[context] = any(text == sentence for text, _, _ in rule_samples("blame_shifting", teaching, pack, layouts))
+    assert found == {True: True, False: False}
