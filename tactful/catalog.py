@@ -195,6 +195,7 @@ class LangPack(_Data):
     not_names: list[str] = Field(default_factory=list)
     titles: list[str] = Field(default_factory=list)  # abbreviations whose dot does not end a sentence
     honorifics: list[str] = Field(default_factory=list)  # Mr, Encik, คุณ: people do not sign with their own
+    abbreviations: list[str] = Field(default_factory=list)  # co, ltd, jln: besides titles, words whose full stop ends no sentence
     number_words: dict[str, int] = Field(default_factory=dict)  # "twelve": 12, "dua belas": 12, "สิบสอง": 12
     # words that own a fault in the first person ("our mistake", "we did not"): the meaning model's
     # unsure finding of blame or an excuse in such a sentence is dropped (see rules' owned_by_admission)
@@ -214,6 +215,8 @@ class Lang:
         self.code, self.pack, self.tokenizer = code, pack, pack.tokenizer
         self.model_path = model
         self.honorifics = frozenset(nfc(w).casefold().rstrip(".") for w in pack.honorifics)
+        # with their full stop ("co."), as the sentence splitter and the signature finder meet them
+        self.abbreviations = frozenset(nfc(w).casefold().rstrip(".") + "." for w in [*pack.titles, *pack.abbreviations])
         tk = pack.tokenizer
         entries = [(p, f"cue:{sid}") for sid, cues in pack.sections.items() for p in cues]
         self.greeting = line_pattern(pack.greetings, tk)

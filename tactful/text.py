@@ -108,14 +108,33 @@ _SENTENCE_END = {
 }
 
 
+def _abbreviated(text: str, start: int, stop: int, abbreviations: frozenset[str]) -> bool:
+    """True when text[start:stop] ends with one of ``abbreviations`` (a whole word: "Co.", not "Tesco.")."""
+    if stop <= start or text[stop - 1] != ".":
+        return False
+    word = _LAST_WORD.search(text, max(start, stop - ABBREVIATION_CHARS), stop)
+    return word is not None and word.group().casefold() in abbreviations
+
+
+ABBREVIATION_CHARS = 12  # the longest abbreviation looked for, its full stops included
+_LAST_WORD = re.compile(r"(?<![^\s(\"'])[^\s(\"']+$")
+
+
 THAI_MIN_CLAUSE = 40  # Thai clauses shorter than this join the next one: a few words say little on their own
 
 
-def sentences(text: str, start: int, end: int, tokenizer: Tokenizer) -> list[tuple[int, int]]:
-    """Spans of the sentences (Thai: space-separated clauses, short ones joined) within text[start:end]."""
+def sentences(text: str, start: int, end: int, tokenizer: Tokenizer,
+              abbreviations: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Spans of the sentences (Thai: space-separated clauses, short ones joined) within text[start:end].
+
+    A full stop after one of ``abbreviations`` (the pack's ``Co.``, ``Sdn.``, ``Sra.``, lower-cased) ends
+    no sentence.
+    """
     out: list[tuple[int, int]] = []
     pos = start
     for match in _SENTENCE_END[tokenizer].finditer(text, start, end):
+        if abbreviations and "\n" not in match.group() and _abbreviated(text, pos, match.start(), abbreviations):
+            continue
         if match.start() > pos and text[pos : match.start()].strip():
             out.append((pos, match.start()))
         pos = match.end()

@@ -303,3 +303,74 @@ def test_section_only_teaching_is_no_counter_example_for_the_learned_rules(tmp_p
         assert any(text == sentence for text, _, _ in layouts["bad_news"])  # taught to the sections either way
         found[context] = any(text == sentence for text, _, _ in rule_samples("blame_shifting", teaching, pack, layouts))
     assert found == {True: True, False: False}
+
+
+LETTERHEAD = """Harlow & Reed Furniture Ltd.
+14 Mill Lane
+Leeds LS2 7HT
+
+22 May 2026
+
+Mrs Joanna Whitfield
+8 Cedar Close
+Harrogate HG1 4QP
+
+Dear Mrs Whitfield,
+
+Thank you for choosing Harlow & Reed for your new dining table, and for your patience while we looked into your order.
+
+I am sorry to tell you that the oak we ordered for your table has been delayed at the mill,
+so we cannot deliver it on 30 May as planned.
+
+As a small thank-you for waiting, we will add the matching bench at no charge when the table is ready.
+
+Please call me if you have any questions.
+
+Kind regards,
+
+Owen Gallagher
+Director, Harlow & Reed Furniture Ltd.
+"""
+
+
+def test_a_letterhead_before_the_greeting_is_no_section() -> None:
+    """The sender's letterhead, a date and the recipient's address block come before "Dear ...": no section is
+    found in them, and a good letter with them passes."""
+    verdict = check(LETTERHEAD, kind="bad_news", lang="en")
+    greeting = LETTERHEAD.index("Dear Mrs Whitfield")
+    spans = [span for s in verdict.sections if s.present and s.id != "signature" for span in s.parts]
+    assert spans and all(a > greeting for a, _ in spans), spans
+    assert verdict.passed, [(v.rule, v.message) for v in verdict.errors]
+    assert not [v for v in verdict.violations if v.rule == "section_order"]
+
+
+def test_a_dear_after_sentences_is_not_the_opening() -> None:
+    """A greeting is looked for past the first lines only below a letterhead, never below sentences."""
+    from tactful.guardrails.doc import Doc
+    from tactful.guardrails.sections import locate
+
+    catalog = Catalog(ROOT)
+    for before, found in (("This is a note. It goes on.\n" * 6, False), ("Fernwood Print Studio\n12 Mill Lane\n" * 3, True)):
+        doc = Doc(text=before + "\nDear Mrs Whitfield,\n\nThank you for your order.\n", catalog=catalog,
+                  lang=catalog.lang("en"), kind="bad_news", layout=catalog.kind("bad_news").stage(None), facts=None)
+        locate(doc)
+        assert (doc.greeting is not None) is found, before
+
+
+@pytest.mark.parametrize(("lang", "text", "count"), [
+    ("en", "I started Crumb & Co. to make celebrations easier. That day we made yours harder.", 2),
+    ("ms", "Sila hubungi pejabat kami di No. 12, Jln. Ampang untuk maklumat lanjut. Terima kasih.", 2),
+    ("es", "Le atenderá la Sra. Ruiz en la Avda. de la Constitución. Gracias por su paciencia.", 2),
+])
+def test_an_abbreviation_ends_no_sentence(lang: str, text: str, count: int) -> None:
+    from tactful.text import sentences
+
+    assert len(sentences(text, 0, len(text), "latin", Catalog(ROOT).lang(lang).abbreviations)) == count
+
+
+def test_a_company_with_an_abbreviation_signs_the_letter() -> None:
+    """"Owner, Crumb & Co. Bakery" is a signature line: its full stop ends no sentence."""
+    letter = WIN_BACK.replace("Fernwood Print Studio", "Crumb & Co. Bakery")
+    verdict = check(letter, kind="win_back", lang="en")
+    signature = next(s for s in verdict.sections if s.id == "owner_signature")
+    assert signature.present and not [v for v in verdict.violations if v.rule == "missing_signature"]

@@ -46,6 +46,8 @@ BACK = -6.0            # going back to an earlier section of the guide
 NOT_CALLED_FOR = -1.5  # log-prior of a section the facts do not call for
 SHARED = 0.3           # a sentence gives a skipped section this much probability: it does that job too
 PREAMBLE_LINES = 3     # a greeting is looked for this many lines down (a date or subject line may come first)
+LETTERHEAD_LINES = 14  # or this many, when every line before it is a letterhead's (names, addresses, a date, a subject)
+LETTERHEAD_WORDS = 14  # a letterhead line has at most this many words
 NOTE_LINES = 3         # parenthesised notes are looked for among the last lines
 SIGN_OFF_WORDS = 7     # a sign-off shaped line has at most this many words
 NAME_LINE_WORDS = 9    # a signature line has at most this many words
@@ -68,7 +70,7 @@ def from_letter(doc: Doc, letter: Letter) -> None:
     for sid, parts in doc.sections.items():
         if sid not in body:
             continue
-        units = sentences(doc.norm, parts[0][0], parts[0][1], doc.lang.tokenizer)
+        units = sentences(doc.norm, parts[0][0], parts[0][1], doc.lang.tokenizer, doc.lang.abbreviations)
         scored = list(zip(units, model.score_all([doc.norm[a:b] for a, b in units]), strict=True))
         doc.units += scored
         probs = [_masked(doc, scores, body, span, cues) for span, scores in scored]
@@ -95,12 +97,27 @@ def _words(text: str) -> int:
     return len(_WORDS.findall(text))
 
 
-def _name_line(text: str) -> bool:
-    """A line that can be part of a signature: short, no sentence inside it."""
-    line = text.strip()
+def _name_line(text: str, abbreviations: frozenset[str] = frozenset()) -> bool:
+    """A line that can be part of a signature: short, no sentence inside it ("Crumb & Co. Bakery" has none)."""
+    line = _without(text.strip(), abbreviations)
     if not line or _words(line) > NAME_LINE_WORDS or not any(ch.isalpha() for ch in line):
         return False
     return not re.search(r"[.!?।](\s|$)", line.rstrip(".")) and not line.endswith(("?", "!", ":"))
+
+
+def _letterhead_line(text: str, abbreviations: frozenset[str]) -> bool:
+    """A line of a letterhead or address block: short, no sentence in it ("C/ Julián Ceballos, 22, 3.º B",
+    "14 March 2026", "Re: your claim 4471")."""
+    line = _without(text.strip(), abbreviations)
+    return 0 < _words(line) <= LETTERHEAD_WORDS and not re.search(r"[.!?।](\s+\S|$)", line.rstrip(".")) \
+        and not line.endswith(("?", "!"))
+
+
+def _without(line: str, abbreviations: frozenset[str]) -> str:
+    """The line without the pack's abbreviations (their full stops end no sentence)."""
+    if not abbreviations or "." not in line:
+        return line
+    return " ".join(w for w in line.split() if w.casefold().lstrip("(\"'") not in abbreviations)
 
 
 def _sign_off_shaped(text: str) -> bool:
@@ -116,9 +133,8 @@ def locate(doc: Doc) -> None:
     if not lines:
         return
     body_start, body_end = 0, len(text)
-    opening = next((i for i, s in enumerate(lines[:PREAMBLE_LINES + 1])
-                    if lang.greeting and lang.greeting.match(text, s[0], s[1])), None)
-    if opening:  # lines before the greeting: a date or subject line, or a note to the user
+    opening = _opening(doc, lines)
+    if opening:  # lines before the greeting: a letterhead, a date or subject line, or a note to the user
         doc.notes += [s for s in lines[:opening] if _note_to_user(text[s[0] : s[1]])]
         lines = lines[opening:]
     doc.notes += [s for s in lines[-NOTE_LINES:] if _postscript(text[s[0] : s[1]])]
@@ -149,6 +165,18 @@ def locate(doc: Doc) -> None:
     _assign_body(doc, body_start, body_end)
 
 
+def _opening(doc: Doc, lines: list[Span]) -> int | None:
+    """The index of the greeting line: among the first lines, or below a letterhead (never below sentences)."""
+    text, lang = doc.norm, doc.lang
+    if lang.greeting is None:
+        return None
+    opening = next((i for i, s in enumerate(lines[:LETTERHEAD_LINES + 1]) if lang.greeting.match(text, s[0], s[1])), None)
+    if opening and opening > PREAMBLE_LINES and not all(_letterhead_line(text[a:b], lang.abbreviations)
+                                                        for a, b in lines[:opening]):
+        return None  # a "Dear ..." well into the text, after sentences: not the opening of the letter
+    return opening
+
+
 def _note_to_user(line: str) -> bool:
     """'Here is the letter, written to the guide:': a sentence to the user that introduces the letter."""
     line = line.strip()
@@ -170,7 +198,7 @@ def _find_sign_off(doc: Doc, lines: list[Span]) -> Span | None:
     for i in range(len(lines) - 1, max(-1, len(lines) - 6), -1):
         line = text[lines[i][0] : lines[i][1]]
         rest = lines[i + 1 :]
-        if _sign_off_shaped(line) and 0 < len(rest) <= 4 and all(_name_line(text[a:b]) for a, b in rest):
+        if _sign_off_shaped(line) and 0 < len(rest) <= 4 and all(_name_line(text[a:b], lang.abbreviations) for a, b in rest):
             return lines[i]
     return None
 
@@ -183,13 +211,13 @@ def _trailing_name_block(doc: Doc, lines: list[Span]) -> list[Span]:
     block: list[Span] = []
     for span in reversed(lines):
         if block and "\n\n" not in text[span[1] : block[0][0]].replace(" ", "") and len(block) < 4:
-            if not _name_line(text[span[0] : span[1]]):
+            if not _name_line(text[span[0] : span[1]], doc.lang.abbreviations):
                 return []
             block.insert(0, span)
             continue
         if block:
             break
-        if not _name_line(text[span[0] : span[1]]):
+        if not _name_line(text[span[0] : span[1]], doc.lang.abbreviations):
             return []
         block.insert(0, span)
     return block if len(block) < len(lines) else []
@@ -223,7 +251,7 @@ def _units(doc: Doc, start: int, end: int) -> list[tuple[Span, int]]:
     pos, para = start, 0
     for brk in [*_PARA_BREAK.finditer(doc.norm, start, end), None]:
         stop = brk.start() if brk else end
-        units += [(sent, para) for sent in sentences(doc.norm, pos, stop, doc.lang.tokenizer)]
+        units += [(sent, para) for sent in sentences(doc.norm, pos, stop, doc.lang.tokenizer, doc.lang.abbreviations)]
         pos, para = (brk.end() if brk else end), para + 1
     return units
 
