@@ -134,6 +134,7 @@ class RuleSpec(_Data):
     message_phrase: str | None = None
     message_owner: str | None = None
     message_sender: str | None = None
+    message_team: str | None = None        # missing_signature without facts: signed by a team, not a person
     message_unsure: str | None = None      # missing_section: weak evidence either way
     message_wrong_job: str | None = None   # missing_section: a structured section that does not do its job
     message_far: str | None = None         # too_long: past twice the budget
@@ -200,6 +201,8 @@ class LangPack(_Data):
     # words that own a fault in the first person ("our mistake", "we did not"): the meaning model's
     # unsure finding of blame or an excuse in such a sentence is dropped (see rules' owned_by_admission)
     owning: list[str] = Field(default_factory=list)
+    # a signature whose name line begins or ends with one of these is signed by a group, not a person
+    team_words: list[str] = Field(default_factory=list)
     owning_regex: list[str] = Field(default_factory=list)
     sections: dict[str, list[str]]
     rules: dict[str, LangRule]
@@ -216,6 +219,7 @@ class Lang:
         self.model_path = model
         self.honorifics = frozenset(nfc(w).casefold().rstrip(".") for w in pack.honorifics)
         # with their full stop ("co."), as the sentence splitter and the signature finder meet them
+        self.team_words = tuple(sorted({" ".join(nfc(w).casefold().split()) for w in pack.team_words}, key=len, reverse=True))
         self.abbreviations = frozenset(nfc(w).casefold().rstrip(".") + "." for w in [*pack.titles, *pack.abbreviations])
         tk = pack.tokenizer
         entries = [(p, f"cue:{sid}") for sid, cues in pack.sections.items() for p in cues]

@@ -374,3 +374,31 @@ def test_a_company_with_an_abbreviation_signs_the_letter() -> None:
     verdict = check(letter, kind="win_back", lang="en")
     signature = next(s for s in verdict.sections if s.id == "owner_signature")
     assert signature.present and not [v for v in verdict.violations if v.rule == "missing_signature"]
+
+
+@pytest.mark.parametrize(("lang", "signed", "team"), [
+    ("en", "The team at Fernwood Print Studio", True),
+    ("en", "The Fernwood Print Studio Team", True),
+    ("en", "Dana Ortiz, Director of Customer Service", False),
+    ("en", "Dana Ortiz\nOwner, Fernwood Print Studio", False),
+    ("es", "El equipo de Imprenta Fernwood", True),
+    ("ms", "Pasukan Percetakan Fernwood", True),
+    ("th", "ทีมงานร้านพิมพ์เฟิร์นวูด", True),
+    ("bn", "ফার্নউড প্রিন্ট স্টুডিও টিম", True),
+])
+def test_without_facts_a_letter_signed_by_a_team_has_no_named_sender(lang: str, signed: str, team: bool) -> None:
+    """With no case file there is no name to look for, but a signature that names a group ("The team at ...",
+    "El equipo de ...", "ทีมงาน...") is no named sender: pasted win-back letters signed so passed before."""
+    from tactful.guardrails.doc import Doc
+    from tactful.guardrails.sections import locate
+    from tactful.guardrails.structure import signature
+
+    catalog = Catalog(ROOT)
+    body = WIN_BACK.rsplit("Dana Ortiz", 1)[0] + signed + "\n"
+    doc = Doc(text=body, catalog=catalog, lang=catalog.lang(lang), kind="win_back",
+              layout=catalog.kind("win_back").stage(None), facts=None, layout_key="win_back")
+    locate(doc)
+    found = signature(doc, "missing_signature", catalog.rules["missing_signature"])
+    assert bool(found) is team, (signed, [v.message for v in found])
+    if team:
+        assert "team or a department" in found[0].message and signed.split("\n")[0] in found[0].message

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from ..catalog import RuleSpec
-from ..text import nfc, normalise, word_count
+from ..text import WORD_CLASS, nfc, normalise, word_count
 from .doc import Doc
 from .registry import check_kind
 from .verdict import Violation
@@ -86,14 +88,31 @@ def signature(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     text = doc.norm[span[0] : span[1]] if span else ""
     if not any(ch.isalpha() for ch in text):
         return [doc.violation(rule_id, rule, doc.lang.message(rule_id, rule.message), None, section=sid)]
-    if doc.facts is None:
-        return []
+    if doc.facts is None:  # no name to look for: a signature that names a group ("The team at ...") is no named sender
+        team = _team_line(text, doc.lang.team_words, doc.lang.tokenizer == "thai")
+        if team is None:
+            return []
+        message = (rule.message_team or rule.message).format(line=team)
+        return [doc.violation(rule_id, rule, message, span, section=sid)]
     name = doc.facts.sender.name
     if signs_as(text, name, doc.lang.honorifics | doc.lang.titles):
         return []
     template = rule.message_owner if sid == "owner_signature" else rule.message_sender
     message = (template or rule.message).format(owner=name, sender=name)
     return [doc.violation(rule_id, rule, message, span, section=sid)]
+
+
+def _team_line(signature: str, team_words: tuple[str, ...], unspaced: bool) -> str | None:
+    """The signature's name line when it begins or ends with a group's name ("The Cask & Vine Team",
+    "El equipo de Lavandería Burbujas", "Pasukan Bakeri Roti Wangi", "ทีมงานร้าน…"), else None."""
+    line = next((ln.strip() for ln in signature.splitlines() if ln.strip()), "")
+    # before a comma: the name ("Dana Ortiz, Director of Customer Service" is signed by Dana Ortiz)
+    plain = " ".join(re.sub(rf"[^{WORD_CLASS}\s&'’-]", " ", nfc(line.split(",")[0]).casefold()).split())
+    for word in team_words:
+        if plain == word or plain.startswith(word + " ") or plain.endswith(" " + word) \
+                or (unspaced and (plain.startswith(word) or plain.endswith(word))):
+            return line
+    return None
 
 
 def signs_as(signature: str, name: str, honorifics: frozenset[str]) -> bool:
