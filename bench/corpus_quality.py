@@ -135,10 +135,15 @@ def without_facts(item: Item) -> Item:
     return Item(item.path, item.lang, item.split, {**item.data, "facts": None, "expect": expect})
 
 
+def facts_of(item: Item) -> Facts | None:
+    """The letter's case facts (None: checked as pasted with no case file)."""
+    return Facts.model_validate(item.data["facts"]) if item.data["facts"] is not None else None
+
+
 def score(item: Item, tally: Tally, show: bool) -> None:
     """Check one letter (plain, and structured when it has a structured form) and add it to ``tally``."""
     data = item.data
-    facts = Facts.model_validate(data["facts"]) if data["facts"] is not None else None
+    facts = facts_of(item)
     kind, stage, lang = data["kind"], data.get("stage"), data["lang"]
     text = data["letter"].replace("\r\n", "\n")
     start = time.perf_counter()
@@ -289,7 +294,7 @@ def main() -> None:
         raise SystemExit(f"no corpus letters for split {args.split!r} under {CORPUS}")
     for item in items[:3]:  # warm-up: detector models, Thai dictionary
         check(item.data["letter"], kind=item.data["kind"], lang=item.lang, stage=item.data.get("stage"),
-              facts=Facts.model_validate(item.data["facts"]) if item.data["facts"] else None, catalog=catalog)
+              facts=facts_of(item), catalog=catalog)
     by_lang: dict[str, Tally] = defaultdict(Tally)
     total = Tally()
     for item in items:

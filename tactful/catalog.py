@@ -219,7 +219,7 @@ class Lang:
         self.model_path = model
         self.honorifics = frozenset(nfc(w).casefold().rstrip(".") for w in pack.honorifics)
         # with their full stop ("co."), as the sentence splitter and the signature finder meet them
-        self.team_words = tuple(sorted({" ".join(nfc(w).casefold().split()) for w in pack.team_words}, key=len, reverse=True))
+        self.team_words = frozenset(" ".join(nfc(w).casefold().split()) for w in pack.team_words)
         self.abbreviations = frozenset(nfc(w).casefold().rstrip(".") + "." for w in [*pack.titles, *pack.abbreviations])
         tk = pack.tokenizer
         entries = [(p, f"cue:{sid}") for sid, cues in pack.sections.items() for p in cues]

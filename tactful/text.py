@@ -544,12 +544,13 @@ def thai_dictionary() -> ThaiDictionary:
     except OSError:
         listing = None  # PyThaiNLP laid out otherwise: build from its word set every time
     kept = parsecache.derived("thai", listing, "txt") if listing is not None else None
-    try:
-        count, *ordered = kept.read_text(encoding="utf-8").split("\n") if kept is not None else ("", "")
+    if kept is not None and kept.is_file():
+        try:
+            count, *ordered = kept.read_text(encoding="utf-8").split("\n")
+        except (OSError, UnicodeDecodeError):
+            count, ordered = "", []
         if count == str(len(ordered)):
             return ThaiDictionary(ordered, ordered=True)
-    except (OSError, UnicodeDecodeError):
-        pass
     dictionary = ThaiDictionary(thai_words())
     if kept is not None:
         parsecache.write(kept, "\n".join([str(len(dictionary)), *dictionary.ordered]).encode("utf-8"), keep=4)

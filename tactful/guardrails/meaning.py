@@ -172,9 +172,9 @@ def read(path: Path) -> MeaningModel:
     try:
         packed = path.read_bytes()
         plain = parsecache.derived("model", packed, "npz")
-        arrays = _arrays(plain) if plain is not None and plain.is_file() else None
+        arrays = _kept_arrays(plain) if plain is not None else None
         if arrays is None:
-            arrays = _arrays(io.BytesIO(packed), strict=True) or {}
+            arrays = _arrays(io.BytesIO(packed))
             if plain is not None:
                 out = io.BytesIO()  # float16 widened to float32 once here, not on every load (the same values)
                 widened: dict[str, Any] = {k: a.astype(np.float32) if a.dtype == np.float16 else a for k, a in arrays.items()}
@@ -196,18 +196,19 @@ def read(path: Path) -> MeaningModel:
         raise DataFileError(str(path), f"cannot read the meaning model ({err}): run `make model`") from None
 
 
-def _arrays(source: Path | io.BytesIO, *, strict: bool = False) -> dict[str, np.ndarray] | None:
-    """Every array of an ``.npz``; a kept copy that cannot be read is None (the artefact is read instead)."""
+def _arrays(source: Path | io.BytesIO) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz``."""
+    with source.open("rb") if isinstance(source, Path) else source as fh, np.load(fh, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def _kept_arrays(path: Path) -> dict[str, np.ndarray] | None:
+    """The kept unpacked copy's arrays; None when there is none or it cannot be read (the artefact is read instead)."""
     try:
-        with source.open("rb") if isinstance(source, Path) else source as fh, np.load(fh, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-        if "format" not in arrays and not strict:
-            return None
-        return arrays
+        arrays = _arrays(path) if path.is_file() else None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile):
-        if strict:
-            raise
         return None
+    return arrays if arrays is not None and "format" in arrays else None
 
 
 @lru_cache(maxsize=16)

@@ -99,17 +99,22 @@ def _words(text: str) -> int:
 
 def _name_line(text: str, abbreviations: frozenset[str] = frozenset()) -> bool:
     """A line that can be part of a signature: short, no sentence inside it ("Crumb & Co. Bakery" has none)."""
-    line = _without(text.strip(), abbreviations)
-    if not line or _words(line) > NAME_LINE_WORDS or not any(ch.isalpha() for ch in line):
-        return False
-    return not re.search(r"[.!?।](\s|$)", line.rstrip(".")) and not line.endswith(("?", "!", ":"))
+    line = text.strip()
+    return _no_sentence(line, abbreviations, NAME_LINE_WORDS) and any(ch.isalpha() for ch in line) \
+        and not line.endswith(":")
 
 
 def _letterhead_line(text: str, abbreviations: frozenset[str]) -> bool:
     """A line of a letterhead or address block: short, no sentence in it ("C/ Julián Ceballos, 22, 3.º B",
     "14 March 2026", "Re: your claim 4471")."""
-    line = _without(text.strip(), abbreviations)
-    return 0 < _words(line) <= LETTERHEAD_WORDS and not re.search(r"[.!?।](\s+\S|$)", line.rstrip(".")) \
+    return _no_sentence(text.strip(), abbreviations, LETTERHEAD_WORDS)
+
+
+def _no_sentence(line: str, abbreviations: frozenset[str], most_words: int) -> bool:
+    """A stripped line of 1 to ``most_words`` words in which no sentence ends (an abbreviation's full stop
+    ends none), not a question or an exclamation."""
+    line = _without(line, abbreviations)
+    return 0 < _words(line) <= most_words and not re.search(r"[.!?।](\s|$)", line.rstrip(".")) \
         and not line.endswith(("?", "!"))
 
 

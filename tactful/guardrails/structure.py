@@ -102,7 +102,7 @@ def signature(doc: Doc, rule_id: str, rule: RuleSpec) -> list[Violation]:
     return [doc.violation(rule_id, rule, message, span, section=sid)]
 
 
-def _team_line(signature: str, team_words: tuple[str, ...], unspaced: bool) -> str | None:
+def _team_line(signature: str, team_words: frozenset[str], unspaced: bool) -> str | None:
     """The signature's name line when it begins or ends with a group's name ("The Cask & Vine Team",
     "El equipo de Lavandería Burbujas", "Pasukan Bakeri Roti Wangi", "ทีมงานร้าน…"), else None."""
     line = next((ln.strip() for ln in signature.splitlines() if ln.strip()), "")

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .. import yamldoc
 from ..catalog import ROOT, Catalog, LangPack
@@ -78,7 +78,7 @@ class Teaching(BaseModel):
     rules: dict[str, RuleExamples] = Field(default_factory=dict)
     # false: the file's section sentences teach the sections only, not the learned rules (as what is no fault)
     rule_context: bool = True
-    section_only: set[str] = Field(default_factory=set, exclude=True)
+    _section_only: set[str] = PrivateAttr(default_factory=set)  # filled by load_teaching from such files
 
 
 def teach_path(root: Path, lang: str) -> Path:
@@ -105,7 +105,7 @@ def load_teaching(root: Path, lang: str) -> Teaching:
             for sid, sentences in sections.items():
                 teaching.sections.setdefault(block, {}).setdefault(sid, []).extend(sentences)
                 if not more.rule_context:
-                    teaching.section_only.update(sentences)
+                    teaching._section_only.update(sentences)
         for label in NOT_SECTION:
             getattr(teaching, label).extend(getattr(more, label))
         for rule, examples in more.rules.items():
@@ -182,7 +182,7 @@ def rule_samples(rule: str, teaching: Teaching, pack: LangPack, layouts: dict[st
             neg += [(s, 0, 0.5) for s in examples.pass_]
     seen: set[str] = set()
     for text, label, weight in (x for samples in layouts.values() for x in samples):
-        if weight < 1.0 or text in seen or text in teaching.section_only:
+        if weight < 1.0 or text in seen or text in teaching._section_only:
             continue
         seen.add(text)
         if rule == "over_apology" and label in APOLOGY_SECTIONS:
